@@ -1,0 +1,137 @@
+//! Building the upstream HTTP requests.
+
+use bytes::Bytes;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
+use http::{Method, Request, Uri};
+
+use crate::OpenAiConfig;
+
+/// The ready-made parts of every request: endpoint URIs and headers, validated once.
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoints {
+    chat: Uri,
+    models: Uri,
+    headers: http::HeaderMap,
+    /// The credential values, so error bodies can be scrubbed of them.
+    pub(crate) secrets: Vec<String>,
+}
+
+impl Endpoints {
+    /// Validates the config into URIs and headers.
+    pub(crate) fn new(config: &OpenAiConfig) -> Result<Self, String> {
+        let base = config.base_url.trim_end_matches('/');
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(format!(
+                "`base_url` must start with http:// or https://, got `{base}`"
+            ));
+        }
+        let uri = |path: &str| -> Result<Uri, String> {
+            format!("{base}{path}")
+                .parse()
+                .map_err(|e| format!("`base_url` is not a valid URL: {e}"))
+        };
+        let mut headers = http::HeaderMap::new();
+        let mut secrets = Vec::new();
+        if let Some(key) = &config.api_key {
+            let value = HeaderValue::try_from(format!("Bearer {}", key.expose()))
+                .map_err(|_| "`api_key` holds characters not allowed in a header".to_owned())?;
+            headers.insert(AUTHORIZATION, sensitive(value));
+            secrets.push(key.expose().to_owned());
+        }
+        for (name, value) in [
+            ("openai-organization", &config.organization),
+            ("openai-project", &config.project),
+        ] {
+            if let Some(v) = value {
+                let v = HeaderValue::try_from(v.as_str())
+                    .map_err(|_| format!("`{name}` is not a valid header value"))?;
+                headers.insert(HeaderName::from_static(name), v);
+            }
+        }
+        for (name, value) in &config.headers {
+            let header = HeaderName::try_from(name.as_str())
+                .map_err(|_| format!("`headers.{name}` is not a valid header name"))?;
+            let v = HeaderValue::try_from(value.expose())
+                .map_err(|_| format!("`headers.{name}` is not a valid header value"))?;
+            headers.insert(header, sensitive(v));
+            secrets.push(value.expose().to_owned());
+        }
+        secrets.retain(|s| s.len() >= 8);
+        Ok(Self {
+            chat: uri("/chat/completions")?,
+            models: uri("/models")?,
+            headers,
+            secrets,
+        })
+    }
+
+    /// `POST {base}/chat/completions` with `body`.
+    pub(crate) fn chat(&self, body: Bytes, stream: bool) -> Request<Bytes> {
+        let mut req = self.request(Method::POST, self.chat.clone(), body);
+        let h = req.headers_mut();
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        h.insert(
+            ACCEPT,
+            HeaderValue::from_static(if stream {
+                "text/event-stream"
+            } else {
+                "application/json"
+            }),
+        );
+        req
+    }
+
+    /// `GET {base}/models`.
+    pub(crate) fn models(&self) -> Request<Bytes> {
+        let mut req = self.request(Method::GET, self.models.clone(), Bytes::new());
+        req.headers_mut()
+            .insert(ACCEPT, HeaderValue::from_static("application/json"));
+        req
+    }
+
+    fn request(&self, method: Method, uri: Uri, body: Bytes) -> Request<Bytes> {
+        let mut req = Request::new(body);
+        *req.method_mut() = method;
+        *req.uri_mut() = uri;
+        req.headers_mut().clone_from(&self.headers);
+        req
+    }
+}
+
+fn sensitive(mut value: HeaderValue) -> HeaderValue {
+    value.set_sensitive(true);
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_core::Secret;
+
+    #[test]
+    fn joins_paths_and_sets_auth() {
+        let mut config = OpenAiConfig::new("http://127.0.0.1:8000/v1/");
+        config.api_key = Some(Secret::new("sk-test-123456"));
+        config.organization = Some("org-1".into());
+        let e = Endpoints::new(&config).unwrap();
+        let req = e.chat(Bytes::from_static(b"{}"), true);
+        assert_eq!(req.uri(), "http://127.0.0.1:8000/v1/chat/completions");
+        assert_eq!(req.headers()[AUTHORIZATION], "Bearer sk-test-123456");
+        assert!(req.headers()[AUTHORIZATION].is_sensitive());
+        assert_eq!(req.headers()["openai-organization"], "org-1");
+        assert_eq!(req.headers()[ACCEPT], "text/event-stream");
+        assert_eq!(e.models().uri(), "http://127.0.0.1:8000/v1/models");
+    }
+
+    #[test]
+    fn no_key_means_no_authorization_header() {
+        let e = Endpoints::new(&OpenAiConfig::new("http://localhost:8000/v1")).unwrap();
+        let req = e.chat(Bytes::new(), false);
+        assert!(req.headers().get(AUTHORIZATION).is_none());
+    }
+
+    #[test]
+    fn bad_base_url_is_a_config_error() {
+        assert!(Endpoints::new(&OpenAiConfig::new("localhost:8000")).is_err());
+    }
+}

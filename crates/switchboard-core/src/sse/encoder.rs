@@ -1,0 +1,79 @@
+//! Writing SSE frames: what the gateway sends to its clients.
+//!
+//! Every function writes one complete frame, terminating blank line included, with LF line
+//! ends. SSE cannot carry a CR or LF inside a field, so data is written one `data:` line per
+//! line of input (split at LF, CRLF and CR); a decoder joins them back with `\n`.
+
+use bytes::{BufMut, BytesMut};
+
+/// The frame that ends an OpenAI-style stream.
+pub const DONE_FRAME: &[u8] = b"data: [DONE]\n\n";
+
+/// Writes an unnamed event: `data: ...\n` per line of `data`, then the blank line `\n`.
+///
+/// Empty data writes one `data:` line, which decodes as an event with empty data.
+pub fn write_data(out: &mut BytesMut, data: &[u8]) {
+    out.reserve(data.len() + 8);
+    write_lines(out, b"data", data);
+    out.put_u8(b'\n');
+}
+
+/// Writes a named event: `event: x\n`, the data lines as [`write_data`] does, then `\n`.
+///
+/// An event name is one line: if `event` holds a CR or LF, only the part before it is
+/// written, so that a bad name cannot split the frame.
+pub fn write_event(out: &mut BytesMut, event: &str, data: &[u8]) {
+    let event = first_line(event.as_bytes());
+    out.reserve(event.len() + data.len() + 16);
+    write_field(out, b"event", event);
+    write_lines(out, b"data", data);
+    out.put_u8(b'\n');
+}
+
+/// Writes a comment frame, `: text\n\n`: a keep-alive that decoders ignore. A multi-line
+/// `text` becomes one comment line per line.
+pub fn write_comment(out: &mut BytesMut, text: &str) {
+    out.reserve(text.len() + 4);
+    write_lines(out, b"", text.as_bytes());
+    out.put_u8(b'\n');
+}
+
+/// Writes `name: line\n` for every line of `value`, split at LF, CRLF and CR. An empty
+/// line is written as `name:\n`.
+fn write_lines(out: &mut BytesMut, name: &[u8], value: &[u8]) {
+    let mut rest = value;
+    loop {
+        match memchr::memchr2(b'\n', b'\r', rest) {
+            Some(at) => {
+                write_field(out, name, &rest[..at]);
+                let skip = if rest[at..].starts_with(b"\r\n") {
+                    2
+                } else {
+                    1
+                };
+                rest = &rest[at + skip..];
+            }
+            None => {
+                write_field(out, name, rest);
+                return;
+            }
+        }
+    }
+}
+
+/// Writes one field line, `name: value\n`, or `name:\n` when `value` is empty.
+fn write_field(out: &mut BytesMut, name: &[u8], value: &[u8]) {
+    out.put_slice(name);
+    out.put_u8(b':');
+    if !value.is_empty() {
+        out.put_u8(b' ');
+        out.put_slice(value);
+    }
+    out.put_u8(b'\n');
+}
+
+/// `value` up to its first CR or LF.
+fn first_line(value: &[u8]) -> &[u8] {
+    let end = memchr::memchr2(b'\n', b'\r', value).unwrap_or(value.len());
+    &value[..end]
+}

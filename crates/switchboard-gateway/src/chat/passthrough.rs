@@ -1,0 +1,208 @@
+//! The same-shape fast path: the client speaks OpenAI chat and so does the upstream.
+//!
+//! The body goes up as the client sent it (model spliced, usage asked for); the answer
+//! comes back byte for byte, frame by frame as it arrives. The gateway only looks: it reads
+//! usage for the log, drops the usage-only chunk the client did not ask for, and turns a
+//! failure into a final error event instead of a silent truncation.
+
+use std::collections::VecDeque;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use http::{Response, StatusCode};
+use switchboard_core::sse::SseFramer;
+use switchboard_core::transport::collect_body;
+use switchboard_core::{ByteStream, GatewayError, RawChatRequest};
+use tokio::time::{Instant, timeout_at};
+
+use super::Call;
+use super::frames::{FrameKind, body_usage, inspect};
+use crate::access_log::RequestLog;
+use crate::body::ResponseBody;
+use crate::respond;
+
+/// Largest non-streaming answer taken from an upstream.
+const MAX_RESPONSE_BODY: usize = 64 << 20;
+
+pub(super) async fn serve(
+    call: Call,
+    body: Bytes,
+    stream: bool,
+    log: &mut RequestLog,
+) -> Result<Response<ResponseBody>, GatewayError> {
+    let request = RawChatRequest { body, stream };
+    let adapter = call.provider.adapter.clone();
+    if !stream {
+        let exchange = async {
+            let raw = adapter.chat_raw(&call.cx, request).await?;
+            let bytes = collect_body(raw.body, MAX_RESPONSE_BODY).await?;
+            Ok::<_, GatewayError>((raw.status, raw.headers, bytes))
+        };
+        let (status, headers, bytes) = timeout_at(call.deadline, exchange)
+            .await
+            .map_err(|_| call.total_timeout())??;
+        log.usage = body_usage(&bytes);
+        let mut response = Response::new(ResponseBody::full(bytes));
+        *response.status_mut() = status;
+        *response.headers_mut() = headers;
+        response
+            .headers_mut()
+            .entry(CONTENT_TYPE)
+            .or_insert(respond::JSON);
+        return Ok(response);
+    }
+
+    let raw = timeout_at(
+        call.first_byte_deadline,
+        adapter.chat_raw(&call.cx, request),
+    )
+    .await
+    .map_err(|_| call.first_byte_timeout())??;
+    let mut relay = Relay {
+        body: raw.body,
+        framer: SseFramer::new(),
+        queue: VecDeque::new(),
+        strip_usage: call.strip_usage,
+        deadline: call.deadline,
+        total_timeout: call.total_timeout(),
+        ended: false,
+        failure: None,
+        early_usage: None,
+        log: None,
+    };
+    // Commit to a 200 only once the upstream's first event is here: a failure before it
+    // is still an HTTP error the client (and later, a fallback) can act on.
+    let first = match timeout_at(call.first_byte_deadline, relay.next_item()).await {
+        Err(_) => return Err(call.first_byte_timeout()),
+        Ok(None) => {
+            return Err(GatewayError::bad_gateway(
+                "the upstream closed the stream before sending anything",
+            ));
+        }
+        Ok(Some(Err(e))) => return Err(e),
+        Ok(Some(Ok(first))) => first,
+    };
+    log.status = StatusCode::OK.as_u16();
+    if let Some(usage) = relay.early_usage.take() {
+        log.usage = Some(usage);
+    }
+    relay.log = Some(log.take());
+    relay.queue.push_front(first);
+    let body = futures_util::stream::unfold(relay, |mut relay| async move {
+        let bytes = relay.next_bytes().await?;
+        Some((bytes, relay))
+    });
+    let mut response = Response::new(ResponseBody::stream(body));
+    let headers = response.headers_mut();
+    *headers = raw.headers;
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.entry(CONTENT_TYPE).or_insert(respond::EVENT_STREAM);
+    Ok(response)
+}
+
+/// Moves SSE frames from the upstream to the client.
+struct Relay {
+    body: ByteStream,
+    framer: SseFramer,
+    /// Frames ready to send.
+    queue: VecDeque<Bytes>,
+    strip_usage: bool,
+    deadline: Instant,
+    total_timeout: GatewayError,
+    /// `[DONE]` was seen, or the stream failed: nothing more is read.
+    ended: bool,
+    /// The error to end with, once the queue is empty.
+    failure: Option<GatewayError>,
+    /// Usage seen before the log line was handed over.
+    early_usage: Option<switchboard_core::chat::Usage>,
+    /// The request's log line, once the stream is committed.
+    log: Option<RequestLog>,
+}
+
+impl Relay {
+    /// The next bytes for the client; failures are rendered as the final error event.
+    async fn next_bytes(&mut self) -> Option<Bytes> {
+        match self.next_item().await? {
+            Ok(bytes) => Some(bytes),
+            Err(err) => {
+                if let Some(log) = &mut self.log {
+                    log.outcome = "stream_error";
+                    log.error = Some(err.message().to_owned());
+                }
+                Some(respond::error_event(&err))
+            }
+        }
+    }
+
+    /// The next frame to forward, an error that ends the stream, or `None` at the end.
+    async fn next_item(&mut self) -> Option<Result<Bytes, GatewayError>> {
+        loop {
+            if let Some(frame) = self.queue.pop_front() {
+                return Some(Ok(frame));
+            }
+            if self.ended {
+                return self.failure.take().map(Err);
+            }
+            match self.framer.next_frame() {
+                Ok(Some(frame)) => {
+                    self.accept(frame);
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    self.fail(GatewayError::bad_gateway(format!(
+                        "the upstream stream is malformed: {e}"
+                    )));
+                    continue;
+                }
+            }
+            match timeout_at(self.deadline, self.body.next()).await {
+                Ok(Some(Ok(bytes))) => self.framer.push(&bytes),
+                Ok(Some(Err(e))) => self.fail(e),
+                Err(_) => self.fail(self.total_timeout.clone()),
+                Ok(None) => {
+                    if let Some(rest) = self.framer.finish() {
+                        self.accept(rest);
+                    }
+                    if !self.ended {
+                        self.fail(GatewayError::bad_gateway(
+                            "the upstream closed the stream before it finished",
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ends the stream with `err` once the frames already queued are sent.
+    fn fail(&mut self, err: GatewayError) {
+        self.ended = true;
+        self.failure = Some(err);
+    }
+
+    /// Looks at one frame: queues it, drops it (an unasked-for usage chunk) or fails on it.
+    fn accept(&mut self, frame: Bytes) {
+        if self.ended {
+            return;
+        }
+        match inspect(&frame) {
+            FrameKind::Plain => self.queue.push_back(frame),
+            FrameKind::Done => {
+                self.ended = true;
+                self.queue.push_back(frame);
+            }
+            FrameKind::Error(err) => self.fail(err),
+            FrameKind::Usage { usage, usage_only } => {
+                if let Some(log) = &mut self.log {
+                    log.usage = Some(usage);
+                } else {
+                    self.early_usage = Some(usage);
+                }
+                if !(self.strip_usage && usage_only) {
+                    self.queue.push_back(frame);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Loading a [`Config`] with figment: defaults → TOML file → `SWITCHBOARD__` env vars →
+//! the env vars people already have → checks. Every problem is collected, not just the first.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+
+use super::env_compat::EnvDefaults;
+use super::{Config, ConfigErrors};
+
+/// The file the gateway looks for in its working directory when given none.
+pub const DEFAULT_FILE: &str = "switchboard.toml";
+
+/// Where the TOML layer comes from.
+#[derive(Debug, Clone)]
+pub enum ConfigSource {
+    /// `./switchboard.toml` if it exists, else nothing (defaults and env only).
+    Default,
+    /// This file, which must exist (`--config PATH`).
+    File(PathBuf),
+    /// This TOML text (embedders and tests).
+    Toml(String),
+}
+
+/// A loaded configuration and what the loader decided on the way.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The effective configuration.
+    pub config: Config,
+    /// The file that was read, if any.
+    pub file: Option<PathBuf>,
+    /// Decisions worth a log line at start (defaults applied, literal secrets ...).
+    pub notes: Vec<String>,
+}
+
+/// Loads the configuration from `source` and the process environment.
+pub fn load(source: ConfigSource) -> Result<Loaded, ConfigErrors> {
+    load_with_listen(source, None)
+}
+
+/// Like [`load`], with `server.listen` overridden last (the CLI's `--listen`).
+pub fn load_with_listen(
+    source: ConfigSource,
+    listen: Option<&str>,
+) -> Result<Loaded, ConfigErrors> {
+    let mut errors = ConfigErrors::default();
+    let mut figment = Figment::new();
+    let mut file = None;
+    match source {
+        ConfigSource::Default => {
+            let path = PathBuf::from(DEFAULT_FILE);
+            if path.is_file() {
+                figment = figment.merge(Toml::file_exact(&path));
+                file = Some(path);
+            }
+        }
+        ConfigSource::File(path) => {
+            if !path.is_file() {
+                errors.push(format!("config file `{}` does not exist", path.display()));
+                return Err(errors);
+            }
+            figment = figment.merge(Toml::file_exact(&path));
+            file = Some(path);
+        }
+        ConfigSource::Toml(text) => figment = figment.merge(Toml::string(&text)),
+    }
+    figment = figment.merge(Env::prefixed("SWITCHBOARD__").split("__"));
+    if let Some(listen) = listen {
+        figment = figment.merge(Serialized::default("server.listen", listen));
+    }
+
+    report_unknown_keys(&figment, &mut errors);
+    let mut config = match figment.extract::<Config>() {
+        Ok(config) => config,
+        Err(e) => {
+            for one in e {
+                errors.push(one.to_string());
+            }
+            return Err(errors);
+        }
+    };
+    errors.into_result()?;
+
+    let mut notes = Vec::new();
+    EnvDefaults::from_env().apply(&mut config, &mut notes);
+    check(&config, &mut notes).into_result()?;
+    Ok(Loaded {
+        config,
+        file,
+        notes,
+    })
+}
+
+/// Lists every key no section knows, with the source it came from.
+fn report_unknown_keys(figment: &Figment, errors: &mut ConfigErrors) {
+    let Ok(value) = figment.extract::<figment::value::Value>() else {
+        return; // extract::<Config> reports the same problem
+    };
+    let mut unknown = Vec::new();
+    let _ = serde_ignored::deserialize::<_, _, Config>(&value, |path| {
+        unknown.push(path.to_string());
+    });
+    for key in unknown {
+        let source = figment
+            .find_metadata(&key)
+            .map(|m| match &m.source {
+                Some(src) => format!(" (in {src})"),
+                None => format!(" (from {})", m.name),
+            })
+            .unwrap_or_default();
+        errors.push(format!("unknown key `{key}`{source}"));
+    }
+}
+
+/// Checks what types cannot: addresses, references between sections, the auth rule.
+fn check(config: &Config, notes: &mut Vec<String>) -> ConfigErrors {
+    let mut errors = ConfigErrors::default();
+    let server = &config.server;
+    match server.listen.parse::<SocketAddr>() {
+        Ok(addr) => {
+            if server.api_keys.is_empty() && !addr.ip().is_loopback() {
+                if server.allow_unauthenticated {
+                    notes.push(format!(
+                        "serving {addr} WITHOUT authentication (server.allow_unauthenticated = true)"
+                    ));
+                } else {
+                    errors.push(format!(
+                        "server.listen = \"{addr}\" is not a loopback address and server.api_keys is empty: \
+                         set api_keys, or allow_unauthenticated = true to serve it open"
+                    ));
+                }
+            }
+        }
+        Err(_) => errors.push(format!(
+            "server.listen = \"{}\" is not an address like 127.0.0.1:8080",
+            server.listen
+        )),
+    }
+    for (key, value) in [
+        ("server.header_read_timeout", server.header_read_timeout),
+        ("server.shutdown_grace", server.shutdown_grace),
+        ("server.first_byte_timeout", server.first_byte_timeout),
+        ("server.total_timeout", server.total_timeout),
+        ("upstream.connect_timeout", config.upstream.connect_timeout),
+        (
+            "upstream.pool_idle_timeout",
+            config.upstream.pool_idle_timeout,
+        ),
+    ] {
+        check_seconds(key, value, &mut errors);
+    }
+    if server.max_body_bytes == 0 {
+        errors.push("server.max_body_bytes must be greater than 0");
+    }
+    for key in &server.api_keys {
+        if key.is_literal() {
+            notes.push(
+                "a gateway key is written literally in the config; prefer \"env:NAME\"".into(),
+            );
+        }
+    }
+    for (name, provider) in &config.providers {
+        for (key, value) in [
+            ("first_byte_timeout", provider.first_byte_timeout),
+            ("total_timeout", provider.total_timeout),
+        ] {
+            if let Some(v) = value {
+                check_seconds(&format!("providers.{name}.{key}"), v, &mut errors);
+            }
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, model) in config.models.iter().enumerate() {
+        if model.name.is_empty() {
+            errors.push(format!("models[{i}].name is empty"));
+        }
+        if !seen.insert(model.name.as_str()) {
+            errors.push(format!(
+                "models[{i}]: the name `{}` is used twice",
+                model.name
+            ));
+        }
+        if !config.providers.contains_key(&model.provider) {
+            errors.push(format!(
+                "models[{i}] (`{}`): provider `{}` is not defined under [providers]",
+                model.name, model.provider
+            ));
+        }
+        if model.name.ends_with('*') && model.model.is_some() {
+            errors.push(format!(
+                "models[{i}] (`{}`): a prefix route cannot set `model`; the rest of the name is the upstream id",
+                model.name
+            ));
+        }
+    }
+    errors
+}
+
+fn check_seconds(key: &str, value: f64, errors: &mut ConfigErrors) {
+    if !(value.is_finite() && value > 0.0) {
+        errors.push(format!(
+            "{key} must be a positive number of seconds, got {value}"
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests;

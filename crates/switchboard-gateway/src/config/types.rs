@@ -1,0 +1,174 @@
+//! The configuration types. Every field has a default, so an empty file is a valid config.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+use switchboard_core::Secret;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `[server]`: the listening side.
+    pub server: ServerConfig,
+    /// `[upstream]`: the shared client to providers.
+    pub upstream: UpstreamConfig,
+    /// `[log]`: what is logged and how.
+    pub log: LogConfig,
+    /// `[providers.NAME]`: named upstreams.
+    pub providers: BTreeMap<String, ProviderConfig>,
+    /// `[[models]]`: the model names clients may ask for.
+    pub models: Vec<ModelConfig>,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ServerConfig {
+    /// Address to listen on. Default `127.0.0.1:8080`.
+    pub listen: String,
+    /// Gateway keys clients send as `Authorization: Bearer` or `api-key`. Default none:
+    /// the gateway is open, which is allowed only on a loopback address.
+    pub api_keys: Vec<Secret>,
+    /// Allows serving a non-loopback address without keys. Default false.
+    pub allow_unauthenticated: bool,
+    /// Largest request body, in bytes. Default 32 MiB.
+    pub max_body_bytes: usize,
+    /// Seconds a client has to send its request headers. Default 30.
+    pub header_read_timeout: f64,
+    /// Seconds in-flight requests get to finish at shutdown. Default 30.
+    pub shutdown_grace: f64,
+    /// Seconds to wait for a stream's first event (provider default). Default 60.
+    pub first_byte_timeout: f64,
+    /// Seconds a whole request may take (provider default). Default 600.
+    pub total_timeout: f64,
+    /// TLS termination; absent means plain HTTP (with h2c).
+    pub tls: Option<TlsConfig>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".to_owned(),
+            api_keys: Vec::new(),
+            allow_unauthenticated: false,
+            max_body_bytes: 32 << 20,
+            header_read_timeout: 30.0,
+            shutdown_grace: 30.0,
+            first_byte_timeout: 60.0,
+            total_timeout: 600.0,
+            tls: None,
+        }
+    }
+}
+
+/// `[server.tls]`: PEM files for TLS termination (h2 and HTTP/1.1 via ALPN).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// Certificate chain, PEM.
+    pub cert: PathBuf,
+    /// Private key, PEM (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+/// `[upstream]`: the client every provider shares.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct UpstreamConfig {
+    /// Seconds to establish a connection (TCP + TLS). Default 10.
+    pub connect_timeout: f64,
+    /// Seconds an idle pooled connection is kept. Default 90.
+    pub pool_idle_timeout: f64,
+    /// Idle connections kept per host. Default 512.
+    pub pool_max_idle_per_host: usize,
+    /// Offer HTTP/2 to TLS upstreams (ALPN). Default true.
+    pub http2: bool,
+    /// Extra CA certificates (PEM files) to trust, e.g. a corporate or private CA.
+    pub ca_certs: Vec<PathBuf>,
+}
+
+impl Default for UpstreamConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: 10.0,
+            pool_idle_timeout: 90.0,
+            pool_max_idle_per_host: 512,
+            http2: true,
+            ca_certs: Vec::new(),
+        }
+    }
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LogConfig {
+    /// `text` (readable, the default) or `json` (one object per line).
+    pub format: LogFormat,
+    /// A tracing filter such as `info` or `switchboard=debug`. Default `info`;
+    /// `SWITCHBOARD_LOG` overrides it.
+    pub level: String,
+    /// Adds the request body (first 4 KiB) to each request's log line. Default false:
+    /// prompt text is never logged unless this is set.
+    pub prompts: bool,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            level: "info".to_owned(),
+            prompts: false,
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[providers.NAME]`: one upstream. `kind` picks the adapter; the adapter reads the
+/// other keys (its own, documented on its page in `docs/providers/`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProviderConfig {
+    /// The adapter kind, as registered (`openai`, `mock`, ...).
+    pub kind: String,
+    /// Seconds to wait for a stream's first event; default `server.first_byte_timeout`.
+    #[serde(default)]
+    pub first_byte_timeout: Option<f64>,
+    /// Seconds the whole request may take; default `server.total_timeout`.
+    #[serde(default)]
+    pub total_timeout: Option<f64>,
+    /// The adapter's own keys.
+    #[serde(flatten)]
+    pub settings: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `[[models]]`: a model name clients may ask for, and where it goes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// What clients send as `model`. A trailing `*` makes a prefix route: `openai/*`
+    /// sends `openai/gpt-4o` upstream as `gpt-4o`; `*` alone matches every name.
+    pub name: String,
+    /// The provider's name (`[providers.NAME]`).
+    pub provider: String,
+    /// The upstream's model id; defaults to `name` (not allowed on prefix routes).
+    #[serde(default)]
+    pub model: Option<String>,
+}
+
+/// Seconds from config as a `Duration`; validation has checked the value is positive.
+pub(crate) fn secs(value: f64) -> Duration {
+    Duration::try_from_secs_f64(value).unwrap_or(Duration::MAX)
+}

@@ -1,0 +1,83 @@
+//! The small endpoints: `/health`, `/ready`, `GET /v1/models`, `GET /v1/models/{id}`.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use http::{Response, StatusCode};
+use switchboard_core::{CallContext, GatewayError, Model, ModelList};
+
+use crate::body::ResponseBody;
+use crate::{Gateway, respond};
+
+/// How long `/v1/models` waits for a provider's own list.
+const LIST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `GET /health`: the process is up. No auth.
+pub fn health() -> Response<ResponseBody> {
+    respond::json(StatusCode::OK, &br#"{"status":"ok"}"#[..])
+}
+
+/// `GET /ready`: 200 while serving, 503 once shutdown has begun. No auth.
+pub fn ready(gateway: &Gateway) -> Response<ResponseBody> {
+    if gateway.is_draining() {
+        respond::error(&GatewayError::unavailable("the gateway is shutting down"))
+    } else {
+        respond::json(StatusCode::OK, &br#"{"status":"ready"}"#[..])
+    }
+}
+
+/// `GET /v1/models`: the configured names, then what each prefix route's provider lists
+/// (with the route's prefix in front). A provider that fails to list is skipped and logged.
+pub async fn list_models(
+    gateway: &Gateway,
+    request_id: &std::sync::Arc<str>,
+) -> Response<ResponseBody> {
+    let router = gateway.router();
+    let mut seen = HashSet::new();
+    let mut data = Vec::new();
+    for (name, route) in router.listed() {
+        if seen.insert(name.to_owned()) {
+            data.push(Model::new(name, &*route.provider.name));
+        }
+    }
+    let cx = CallContext {
+        request_id: request_id.clone(),
+    };
+    let lists = futures_util::future::join_all(router.prefix_routes().map(|route| {
+        let cx = cx.clone();
+        async move {
+            let listed =
+                tokio::time::timeout(LIST_TIMEOUT, route.provider.adapter.list_models(&cx)).await;
+            (route, listed)
+        }
+    }))
+    .await;
+    for (route, listed) in lists {
+        match listed {
+            Ok(Ok(models)) => {
+                for mut model in models {
+                    model.id = format!("{}{}", route.prefix(), model.id);
+                    model.owned_by = route.provider.name.to_string();
+                    if seen.insert(model.id.clone()) {
+                        data.push(model);
+                    }
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(provider = %route.provider.name, error = %e, "could not list models")
+            }
+            Err(_) => tracing::warn!(provider = %route.provider.name, "listing models timed out"),
+        }
+    }
+    respond::json_value(StatusCode::OK, &ModelList::new(data))
+}
+
+/// `GET /v1/models/{id}`: the model if a route serves it, else 404.
+pub fn get_model(gateway: &Gateway, id: &str) -> Result<Response<ResponseBody>, GatewayError> {
+    let (route, _) = gateway
+        .router()
+        .resolve(id)
+        .ok_or_else(|| GatewayError::model_not_found(id))?;
+    let model = Model::new(id, &*route.provider.name);
+    Ok(respond::json_value(StatusCode::OK, &model))
+}

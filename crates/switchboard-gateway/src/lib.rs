@@ -1,0 +1,33 @@
+//! The switchboard gateway as a library: configuration, the HTTP service, routing and the
+//! request path. The `switchboard` binary is a thin CLI over this crate; a custom gateway
+//! is a `main` that links the adapters it wants and calls the same three steps:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use switchboard_gateway::{Gateway, Server, config};
+//! let loaded = config::load(config::ConfigSource::Default)?;
+//! let gateway = Gateway::build(&loaded.config, &switchboard_core::Registry::linked()?)?;
+//! Server::bind(gateway).await?.run(switchboard_gateway::shutdown_signal()).await;
+//! # Ok(()) }
+//! ```
+
+mod access_log;
+mod auth;
+mod body;
+mod chat;
+pub mod config;
+mod gateway;
+mod handlers;
+mod request_id;
+mod respond;
+mod routing;
+mod server;
+mod service;
+mod signal;
+mod tls;
+
+pub use body::ResponseBody;
+pub use gateway::Gateway;
+pub use routing::{Provider, Route, Router};
+pub use server::Server;
+pub use signal::shutdown_signal;

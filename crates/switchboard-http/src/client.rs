@@ -1,0 +1,108 @@
+//! [`UpstreamClient`]: the pooled hyper-util client every adapter sends through.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use switchboard_core::{GatewayError, HttpTransport, UpstreamResponse};
+
+use crate::body::byte_stream;
+use crate::config::ClientConfig;
+use crate::error::{ClientBuildError, origin, send_error};
+use crate::headers::strip_hop_by_hop;
+use crate::tls::client_tls_config;
+
+/// The shared upstream client: a hyper-util legacy [`Client`] over a rustls
+/// [`HttpsConnector`] (which also speaks plain HTTP for `http://` URLs).
+///
+/// Connections are pooled per scheme, host and port and reused while idle for up to
+/// `pool_idle_timeout`; HTTP/2 connections carry many requests at once. Cloning is cheap
+/// (the pool sits behind an `Arc`) and every clone shares the one pool, so the gateway
+/// builds one client and gives a clone to each adapter.
+#[derive(Clone)]
+pub struct UpstreamClient {
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    connect_timeout: Duration,
+}
+
+impl UpstreamClient {
+    /// Builds the client; called once at start-up.
+    ///
+    /// Reads the `extra_root_certs` files now, so a missing or malformed CA file is reported
+    /// here (naming the file) rather than on the first request. Building needs no Tokio
+    /// runtime; sending does (connections run as tasks on the current runtime).
+    pub fn new(config: &ClientConfig) -> Result<Self, ClientBuildError> {
+        let tls = client_tls_config(config)?;
+
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(config.connect_timeout));
+        http.set_keepalive(config.tcp_keepalive);
+        // `From<(connector, tls config)>` keeps our ALPN list (the builder would panic on a
+        // preset one) and allows plain `http://` URLs.
+        let https = HttpsConnector::from((http, tls));
+
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(config.pool_idle_timeout)
+            .pool_max_idle_per_host(config.pool_max_idle_per_host)
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .build(https);
+        Ok(Self {
+            client,
+            connect_timeout: config.connect_timeout,
+        })
+    }
+}
+
+impl std::fmt::Debug for UpstreamClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpstreamClient")
+            .field("connect_timeout", &self.connect_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl HttpTransport for UpstreamClient {
+    /// Strips hop-by-hop headers, sends `request` and resolves when the response headers
+    /// have arrived; the body then streams. The URI must be absolute (`http` or `https`).
+    async fn send(&self, request: http::Request<Bytes>) -> Result<UpstreamResponse, GatewayError> {
+        let (mut parts, body) = request.into_parts();
+        let Some(upstream) = origin(&parts.uri) else {
+            // An adapter built a relative URL: a bug or a bad base_url, not the upstream's
+            // fault. The path is left out, as everywhere.
+            return Err(GatewayError::internal(
+                "an adapter built an upstream URL without a scheme or host",
+            ));
+        };
+        strip_hop_by_hop(&mut parts.headers);
+        let uri = parts.uri.clone();
+        let request = http::Request::from_parts(parts, Full::new(body));
+
+        let response = self.client.request(request).await.map_err(|err| {
+            let mapped = send_error(&err, &upstream, &uri, self.connect_timeout);
+            tracing::debug!(
+                %upstream,
+                status = mapped.status().as_u16(),
+                error = %mapped.message(),
+                "upstream request failed before the response headers",
+            );
+            mapped
+        })?;
+
+        let (mut parts, body) = response.into_parts();
+        strip_hop_by_hop(&mut parts.headers);
+        Ok(UpstreamResponse {
+            status: parts.status,
+            headers: parts.headers,
+            body: byte_stream(body),
+        })
+    }
+}

@@ -1,0 +1,41 @@
+//! [`ClientConfig`]: the knobs of the shared upstream client.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Settings of the shared client; the gateway fills it from its `[upstream]` config section.
+///
+/// `ClientConfig::default()` gives a 10 s connect timeout, idle connections kept for 90 s
+/// (up to 512 per host), HTTP/2 offered to TLS upstreams, TCP keepalive every 60 s and only
+/// the webpki (Mozilla) roots trusted.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// How long establishing a TCP connection may take before the request fails with a 504.
+    /// With several addresses for one host the time is split between them.
+    pub connect_timeout: Duration,
+    /// How long an idle pooled connection is kept before it is closed.
+    pub pool_idle_timeout: Duration,
+    /// How many idle connections are kept per upstream host (scheme, host and port).
+    pub pool_max_idle_per_host: usize,
+    /// Whether `h2` is offered by ALPN to TLS upstreams. When `false` only `http/1.1` is
+    /// offered. Plain-HTTP upstreams always get HTTP/1.1.
+    pub http2: bool,
+    /// PEM files whose certificates are trusted in addition to the webpki roots (a private
+    /// CA, a test certificate). Read once, when the client is built.
+    pub extra_root_certs: Vec<PathBuf>,
+    /// The TCP keepalive interval of upstream sockets; `None` turns keepalive probes off.
+    pub tcp_keepalive: Option<Duration>,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            pool_idle_timeout: Duration::from_secs(90),
+            pool_max_idle_per_host: 512,
+            http2: true,
+            extra_root_certs: Vec::new(),
+            tcp_keepalive: Some(Duration::from_secs(60)),
+        }
+    }
+}
