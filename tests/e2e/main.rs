@@ -1,1 +1,15 @@
-//! e2e
+//! switchboard end to end: a real gateway on a real socket, real clients, mock upstreams
+//! that speak OpenAI's wire format. One test binary; one topic per file.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a panic is a failed test"
+)]
+
+mod errors;
+mod mock_provider;
+mod models;
+mod passthrough;
+mod server;
+mod streaming;

@@ -1,2 +1,57 @@
-//! xtask
-fn main() {}
+//! Project automation, run as `cargo xtask <command>` (`.cargo/config.toml` holds the alias).
+//!
+//! Dependency-light on purpose, like rust-analyzer's xtask: std only, no argument-parsing
+//! crate, so it builds in seconds and adds nothing to `Cargo.lock`. Each command runs cargo
+//! in the workspace root, prints every command line before running it, and stops at the
+//! first failure with a non-zero exit status that says which step failed.
+
+#![allow(
+    clippy::print_stdout,
+    reason = "a CLI prints its help to stdout; progress goes to stderr beside cargo's"
+)]
+
+mod ci;
+mod features;
+mod run;
+
+use std::process::ExitCode;
+
+/// What `cargo xtask help` prints: one line for each command.
+const HELP: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  ci         fmt --check, clippy -D warnings, test, cargo deny (if installed), then features
+  features   check that the switchboard binary builds with no adapter and with each
+             `adapter-*` feature alone, and run its unit tests for each
+  help       print this message";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().map(String::as_str);
+    if let Some(extra) = args.get(1) {
+        eprintln!("xtask: unexpected argument `{extra}`\n");
+        println!("{HELP}");
+        return ExitCode::from(2);
+    }
+    let result = match command {
+        None | Some("help" | "--help" | "-h") => {
+            println!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Some("ci") => run::workspace_root().and_then(|root| ci::run(&root)),
+        Some("features") => run::workspace_root().and_then(|root| features::run(&root)),
+        Some(other) => {
+            eprintln!("xtask: unknown command `{other}`\n");
+            println!("{HELP}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("xtask: {failure}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -71,7 +71,28 @@ pub fn load_with_listen(
         figment = figment.merge(Serialized::default("server.listen", listen));
     }
 
-    report_unknown_keys(&figment, &mut errors);
+    let (config, notes) = extract(&figment, Some(EnvDefaults::from_env()), errors)?;
+    Ok(Loaded {
+        config,
+        file,
+        notes,
+    })
+}
+
+/// Parses a configuration from TOML text alone: no file, no environment variable is read
+/// (`env:` secret references still are). For embedders and tests that want a hermetic config.
+pub fn parse_toml(text: &str) -> Result<Config, ConfigErrors> {
+    let figment = Figment::from(Toml::string(text));
+    extract(&figment, None, ConfigErrors::default()).map(|(config, _)| config)
+}
+
+/// Extracts, applies the compatibility variables (if given) and checks.
+fn extract(
+    figment: &Figment,
+    env: Option<EnvDefaults>,
+    mut errors: ConfigErrors,
+) -> Result<(Config, Vec<String>), ConfigErrors> {
+    report_unknown_keys(figment, &mut errors);
     let mut config = match figment.extract::<Config>() {
         Ok(config) => config,
         Err(e) => {
@@ -82,15 +103,12 @@ pub fn load_with_listen(
         }
     };
     errors.into_result()?;
-
     let mut notes = Vec::new();
-    EnvDefaults::from_env().apply(&mut config, &mut notes);
+    if let Some(env) = env {
+        env.apply(&mut config, &mut notes);
+    }
     check(&config, &mut notes).into_result()?;
-    Ok(Loaded {
-        config,
-        file,
-        notes,
-    })
+    Ok((config, notes))
 }
 
 /// Lists every key no section knows, with the source it came from.

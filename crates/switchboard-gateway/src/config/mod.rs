@@ -11,7 +11,7 @@ mod types;
 
 pub use env_compat::EnvDefaults;
 pub use errors::ConfigErrors;
-pub use load::{ConfigSource, DEFAULT_FILE, Loaded, load, load_with_listen};
+pub use load::{ConfigSource, DEFAULT_FILE, Loaded, load, load_with_listen, parse_toml};
 pub(crate) use types::secs;
 pub use types::{
     Config, LogConfig, LogFormat, ModelConfig, ProviderConfig, ServerConfig, TlsConfig,
