@@ -31,6 +31,8 @@ pub struct Seen {
     pub headers: HeaderMap,
     /// Request body.
     pub body: Bytes,
+    /// HTTP version it arrived with.
+    pub version: http::Version,
 }
 
 impl Seen {
@@ -157,11 +159,52 @@ pub struct Upstream {
     pub addr: SocketAddr,
     shared: Arc<Shared>,
     _stop: oneshot::Sender<()>,
+    tls: Option<TlsFiles>,
+}
+
+/// The certificate of a TLS upstream, as a PEM file a gateway can trust.
+struct TlsFiles {
+    _dir: tempfile::TempDir,
+    ca: std::path::PathBuf,
 }
 
 impl Upstream {
     /// Starts an upstream answering with `handler`.
     pub async fn start(handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Self {
+        Self::start_with(handler, None).await
+    }
+
+    /// Starts an HTTPS upstream (certificate for `localhost`, ALPN h2 and http/1.1).
+    pub async fn start_tls(handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Self {
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("upstream-ca.pem");
+        std::fs::write(&ca, cert.cert.pem()).unwrap();
+        let key =
+            rustls::pki_types::PrivateKeyDer::try_from(cert.key_pair.serialize_der()).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.cert.der().clone()], key)
+            .unwrap();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let mut upstream = Self::start_with(handler, Some(acceptor)).await;
+        upstream.tls = Some(TlsFiles { _dir: dir, ca });
+        upstream
+    }
+
+    /// The PEM file to trust for a TLS upstream.
+    pub fn ca_file(&self) -> &std::path::Path {
+        &self.tls.as_ref().expect("not a TLS upstream").ca
+    }
+
+    async fn start_with(
+        handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared::default());
@@ -176,15 +219,25 @@ impl Upstream {
                 };
                 let shared = accept_shared.clone();
                 let handler = handler.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req: Request<Incoming>| {
                         let shared = shared.clone();
                         let handler = handler.clone();
                         async move { Ok::<_, Infallible>(answer(req, &shared, &*handler).await) }
                     });
-                    let _ = auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    let builder = auto::Builder::new(TokioExecutor::new());
+                    let _ = match tls {
+                        None => {
+                            builder
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await
+                        }
+                        Some(acceptor) => match acceptor.accept(stream).await {
+                            Ok(tls) => builder.serve_connection(TokioIo::new(tls), service).await,
+                            Err(_) => return,
+                        },
+                    };
                 });
             }
         });
@@ -192,6 +245,7 @@ impl Upstream {
             addr,
             shared,
             _stop: stop,
+            tls: None,
         }
     }
 
@@ -200,9 +254,12 @@ impl Upstream {
         Self::start(move |_| Reply::json(body)).await
     }
 
-    /// `http://ADDR/v1`, the base URL to configure.
+    /// `http://ADDR/v1` (or `https://localhost:PORT/v1`), the base URL to configure.
     pub fn base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        match self.tls {
+            None => format!("http://{}/v1", self.addr),
+            Some(_) => format!("https://localhost:{}/v1", self.addr.port()),
+        }
     }
 
     /// Every request seen so far.
@@ -254,6 +311,7 @@ async fn answer(
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
     let headers = req.headers().clone();
+    let version = req.version();
     let body = req
         .into_body()
         .collect()
@@ -264,6 +322,7 @@ async fn answer(
         path,
         headers,
         body,
+        version,
     };
     let reply = handler(&seen);
     shared.seen.lock().unwrap().push(seen);

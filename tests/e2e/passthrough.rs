@@ -137,3 +137,37 @@ async fn paths_without_v1_are_served_too() {
     assert_eq!(reply.status, 200);
     assert_eq!(upstream.only_request().path, "/v1/chat/completions");
 }
+
+#[tokio::test]
+async fn a_tls_upstream_with_a_private_ca_is_reached_over_h2() {
+    let upstream = Upstream::start_tls(|_| Reply::sse(CHAT_STREAMING_USAGE_SSE)).await;
+    let gw = TestGateway::openai(
+        &upstream.base_url(),
+        &format!(
+            "[upstream]\nca_certs = [\"{}\"]\n",
+            upstream.ca_file().display()
+        ),
+    )
+    .await;
+    let reply = Client::new(gw.url())
+        .chat(&json!({"model":"gpt-5-nano","stream":true,"stream_options":{"include_usage":true},"messages":[]}))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.text(), CHAT_STREAMING_USAGE_SSE);
+    assert_eq!(upstream.only_request().version, http::Version::HTTP_2);
+}
+
+#[tokio::test]
+async fn an_untrusted_tls_upstream_is_a_502() {
+    let upstream = Upstream::start_tls(|_| Reply::json(CHAT_BASIC_RESPONSE)).await;
+    let gw = TestGateway::openai(&upstream.base_url(), "").await;
+    let reply = Client::new(gw.url())
+        .post("/v1/chat/completions", CHAT_BASIC_REQUEST)
+        .await;
+    assert_eq!(reply.status, 502);
+    let err = tests::assert_openai_error(&reply.body);
+    assert!(
+        err["message"].as_str().unwrap().contains("certificate"),
+        "{err:?}"
+    );
+}

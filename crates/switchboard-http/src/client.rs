@@ -13,6 +13,7 @@ use switchboard_core::{GatewayError, HttpTransport, UpstreamResponse};
 
 use crate::body::byte_stream;
 use crate::config::ClientConfig;
+use crate::connect::ConnectTimeout;
 use crate::error::{ClientBuildError, origin, send_error};
 use crate::headers::strip_hop_by_hop;
 use crate::tls::client_tls_config;
@@ -26,7 +27,7 @@ use crate::tls::client_tls_config;
 /// builds one client and gives a clone to each adapter.
 #[derive(Clone)]
 pub struct UpstreamClient {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Client<ConnectTimeout<HttpsConnector<HttpConnector>>, Full<Bytes>>,
     connect_timeout: Duration,
 }
 
@@ -47,13 +48,15 @@ impl UpstreamClient {
         // `From<(connector, tls config)>` keeps our ALPN list (the builder would panic on a
         // preset one) and allows plain `http://` URLs.
         let https = HttpsConnector::from((http, tls));
+        // The TCP timeout above does not cover the TLS handshake; this covers both.
+        let connector = ConnectTimeout::new(https, config.connect_timeout);
 
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(config.pool_idle_timeout)
             .pool_max_idle_per_host(config.pool_max_idle_per_host)
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
-            .build(https);
+            .build(connector);
         Ok(Self {
             client,
             connect_timeout: config.connect_timeout,

@@ -10,6 +10,7 @@
 mod body;
 mod client;
 mod config;
+mod connect;
 mod error;
 mod headers;
 mod tls;

@@ -89,6 +89,34 @@ async fn a_connect_that_hangs_is_a_504_after_the_connect_timeout() {
 }
 
 #[tokio::test]
+async fn a_tls_handshake_that_stalls_is_a_504_after_the_connect_timeout() {
+    // The TCP connect succeeds at once; the server then never answers the ClientHello.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let client = UpstreamClient::new(&ClientConfig {
+        connect_timeout: Duration::from_millis(200),
+        ..ClientConfig::default()
+    })
+    .unwrap();
+
+    let started = std::time::Instant::now();
+    let err = client
+        .send(get(&format!("https://{addr}/v1/models")))
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.status(), StatusCode::GATEWAY_TIMEOUT, "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    holder.abort();
+}
+
+#[tokio::test]
 async fn a_relative_url_is_an_internal_error() {
     let err = client().send(get("/v1/models")).await.unwrap_err();
     assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);

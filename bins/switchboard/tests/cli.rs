@@ -1,0 +1,167 @@
+//! The `switchboard` binary as a user runs it: its commands, its exit codes, and the
+//! README's first command answering the README's curl.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a panic is a failed test"
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The binary, run in `dir` with none of the variables that would change its routes.
+fn switchboard(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    cmd.current_dir(dir);
+    for var in [
+        "OPENAI_API_KEY",
+        "OPENAI_API_BASE",
+        "OPENAI_BASE_URL",
+        "OPENAI_MODEL",
+        "FORCE_MOCK_OPENAI",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+fn run(dir: &std::path::Path, args: &[&str]) -> Output {
+    switchboard(dir).args(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn version_and_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["--version"]);
+    assert!(out.status.success());
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!("switchboard {}", env!("CARGO_PKG_VERSION"))
+    );
+    let help = text(&run(dir.path(), &["--help"]).stdout);
+    for word in ["serve", "adapters", "check-config", "--config", "--listen"] {
+        assert!(help.contains(word), "--help lacks {word}:\n{help}");
+    }
+}
+
+#[test]
+fn adapters_lists_the_linked_kinds() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["adapters"]);
+    assert!(out.status.success());
+    let listed: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_owned())
+        .collect();
+    assert_eq!(listed, ["mock", "openai"]);
+}
+
+#[test]
+fn check_config_accepts_no_config_and_names_the_mock() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["check-config"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("mock provider"));
+}
+
+#[test]
+fn check_config_lists_every_error_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[server]\nlisen = \"x\"\n[providers.a]\nkind = \"openai\"\nbase_url = \"no-scheme\"\n[providers.b]\nkind = \"bedrock\"\n[[models]]\nname = \"m\"\nprovider = \"nowhere\"\n",
+    )
+    .unwrap();
+    let out = run(dir.path(), &["check-config", "--config", "bad.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("unknown key `server.lisen`"), "{err}");
+    assert!(err.contains("bad.toml"), "{err}");
+    // Semantic errors come in a second pass, once keys are known to be right.
+    let fixed = "[providers.a]\nkind = \"openai\"\nbase_url = \"no-scheme\"\n[providers.b]\nkind = \"bedrock\"\n[[models]]\nname = \"m\"\nprovider = \"a\"\n";
+    std::fs::write(dir.path().join("bad.toml"), fixed).unwrap();
+    let out = run(dir.path(), &["check-config", "--config", "bad.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("2 configuration errors"), "{err}");
+    assert!(err.contains("--features adapter-bedrock"), "{err}");
+    assert!(err.contains("base_url"), "{err}");
+}
+
+#[test]
+fn a_missing_config_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["--config", "nope.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("nope.toml"));
+}
+
+#[test]
+fn the_readme_command_serves_the_mock_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = switchboard(dir.path())
+        .args(["--listen", "127.0.0.1:0"])
+        .env("SWITCHBOARD_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(first.contains("mock provider"), "first log line: {first}");
+    let addr = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the gateway exited early"
+        );
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+
+    let body = r#"{"model":"mock","messages":[{"role":"user","content":"Hello!"}]}"#;
+    let mut tcp = TcpStream::connect(&addr).unwrap();
+    write!(
+        tcp,
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains(r#""content":"You said: Hello!""#),
+        "{answer}"
+    );
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("request_id="), "no access log line:\n{rest}");
+    assert!(rest.contains("SIGTERM"), "{rest}");
+}
