@@ -30,6 +30,9 @@ async fn health_ready_and_request_ids() {
             .unwrap()
             .starts_with("req_")
     );
+    let head = client.send(Method::HEAD, "/health", Bytes::new()).await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
     let mine = Client::new(gw.url()).header("x-request-id", "trace-42");
     assert_eq!(
         mine.get("/health").await.headers["x-request-id"],

@@ -50,7 +50,8 @@ impl Reply {
 
         let reasoning: Vec<String> = if behaviour.reasoning {
             let count = prompt.split_whitespace().count();
-            format!("The user wrote {count} words. I will answer deterministically.")
+            let noun = if count == 1 { "word" } else { "words" };
+            format!("The user wrote {count} {noun}. I will answer deterministically.")
                 .split_whitespace()
                 .map(String::from)
                 .collect()

@@ -15,7 +15,7 @@ use switchboard_core::{
 use crate::OpenAiConfig;
 use crate::error::map_error_response;
 use crate::request::Endpoints;
-use crate::stream::chunk_stream;
+use crate::stream::{chunk_stream, normalise_response_reasoning};
 
 /// Largest error body read from an upstream.
 const MAX_ERROR_BODY: usize = 1 << 20;
@@ -112,7 +112,9 @@ impl Adapter for OpenAiAdapter {
         let response = self
             .send(self.endpoints.chat(to_body(&request)?, false))
             .await?;
-        self.read_json(response).await
+        let mut response: ChatResponse = self.read_json(response).await?;
+        normalise_response_reasoning(&mut response);
+        Ok(response)
     }
 
     async fn chat_stream(

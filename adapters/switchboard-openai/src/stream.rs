@@ -125,6 +125,18 @@ fn normalise_reasoning(chunk: &mut ChatChunk) {
     }
 }
 
+/// The same rename on a non-streaming answer's messages.
+pub(crate) fn normalise_response_reasoning(response: &mut switchboard_core::chat::ChatResponse) {
+    for choice in &mut response.choices {
+        let message = &mut choice.message;
+        if message.reasoning_content().is_none()
+            && let Some(serde_json::Value::String(text)) = message.extra.remove("reasoning")
+        {
+            message.reasoning_content = Some(Some(text));
+        }
+    }
+}
+
 /// A cheap check for `{"error": ...}` at the top level, before a full parse.
 fn looks_like_error(data: &str) -> bool {
     data.starts_with("{\"error\"")

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 /// switchboard: one OpenAI-compatible front door to every model provider.
 #[derive(Debug, Parser)]
@@ -11,29 +11,22 @@ pub struct Cli {
     /// Config file (default: ./switchboard.toml if it exists).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Address to listen on, overriding server.listen (e.g. 127.0.0.1:9000).
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub listen: Option<String>,
     /// What to do; `serve` when omitted.
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Options of `serve`, also accepted without the subcommand.
-    #[command(flatten)]
-    pub serve: ServeArgs,
 }
 
 /// The subcommands.
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Copy, Default, Subcommand)]
 pub enum Command {
     /// Run the gateway (the default).
-    Serve(ServeArgs),
+    #[default]
+    Serve,
     /// List the adapter kinds linked into this binary.
     Adapters,
     /// Load and check the configuration, then exit (0 if valid, 2 with every error).
     CheckConfig,
-}
-
-/// Options of `serve`.
-#[derive(Debug, Clone, Default, Args)]
-pub struct ServeArgs {
-    /// Address to listen on, overriding server.listen (e.g. 127.0.0.1:9000).
-    #[arg(long, value_name = "ADDR")]
-    pub listen: Option<String>,
 }

@@ -10,7 +10,13 @@ use tracing_subscriber::EnvFilter;
 pub fn init(config: &LogConfig) {
     let filter = EnvFilter::try_from_env("SWITCHBOARD_LOG")
         .or_else(|_| EnvFilter::try_new(&config.level))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+        .unwrap_or_else(|e| {
+            eprintln!(
+                "switchboard: log.level `{}` is not a valid filter ({e}); using `info`",
+                config.level
+            );
+            EnvFilter::new("info")
+        });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())

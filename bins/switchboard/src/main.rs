@@ -22,10 +22,11 @@ fn main() -> ExitCode {
         Some(path) => ConfigSource::File(path.clone()),
         None => ConfigSource::Default,
     };
-    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+    let listen = cli.listen.as_deref();
+    match cli.command.unwrap_or_default() {
         Command::Adapters => adapters(),
-        Command::CheckConfig => check_config(source),
-        Command::Serve(args) => serve(source, args.listen.as_deref()),
+        Command::CheckConfig => check_config(source, listen),
+        Command::Serve => serve(source, listen),
     }
 }
 
@@ -41,8 +42,8 @@ fn adapters() -> ExitCode {
     }
 }
 
-fn check_config(source: ConfigSource) -> ExitCode {
-    let (loaded, registry) = match load(source, None) {
+fn check_config(source: ConfigSource, listen: Option<&str>) -> ExitCode {
+    let (loaded, registry) = match load(source, listen) {
         Ok(pair) => pair,
         Err(code) => return code,
     };

@@ -91,8 +91,27 @@ fn check_config_lists_every_error_and_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(err.contains("2 configuration errors"), "{err}");
-    assert!(err.contains("--features adapter-bedrock"), "{err}");
+    assert!(
+        err.contains("unknown adapter kind `bedrock`; linked kinds: mock, openai"),
+        "{err}"
+    );
     assert!(err.contains("base_url"), "{err}");
+}
+
+#[test]
+fn listen_is_taken_before_or_after_the_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["--listen", "127.0.0.1:7001", "check-config"][..],
+        &["check-config", "--listen", "127.0.0.1:7001"][..],
+    ] {
+        let out = run(dir.path(), args);
+        assert!(
+            text(&out.stdout).contains("listening on 127.0.0.1:7001"),
+            "{args:?}: {}",
+            text(&out.stdout)
+        );
+    }
 }
 
 #[test]
@@ -143,6 +162,20 @@ fn the_readme_command_serves_the_mock_and_stops_on_sigterm() {
         "{answer}"
     );
 
+    // A client that leaves mid-stream is logged as such.
+    let body = r#"{"model":"mock-tokens50-delay50","stream":true,"messages":[]}"#;
+    let mut tcp = TcpStream::connect(&addr).unwrap();
+    write!(
+        tcp,
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: {addr}\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut some = [0u8; 64];
+    tcp.read_exact(&mut some).unwrap();
+    drop(tcp);
+    std::thread::sleep(Duration::from_millis(300));
+
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -163,5 +196,23 @@ fn the_readme_command_serves_the_mock_and_stops_on_sigterm() {
     let mut rest = String::new();
     stderr.read_to_string(&mut rest).unwrap();
     assert!(rest.contains("request_id="), "no access log line:\n{rest}");
+    assert!(rest.contains("outcome=\"client_closed\""), "{rest}");
     assert!(rest.contains("SIGTERM"), "{rest}");
+}
+
+#[test]
+fn check_config_reads_the_tls_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("switchboard.toml"),
+        "[server.tls]\ncert = \"missing-cert.pem\"\nkey = \"missing-key.pem\"\n",
+    )
+    .unwrap();
+    let out = run(dir.path(), &["check-config"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("missing-cert.pem"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -55,6 +55,16 @@ impl ChatPeek {
     /// Errors are 400s: not JSON, not an object, `model` missing or not a string,
     /// `stream` not a boolean.
     pub fn parse(body: &[u8]) -> Result<Self, GatewayError> {
+        // Derived structs also accept a JSON array; a chat request is always an object.
+        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => {}
+            None => return Err(GatewayError::invalid_json("the body is empty")),
+            Some(_) => {
+                return Err(GatewayError::invalid_request(
+                    "the request body must be a JSON object",
+                ));
+            }
+        }
         let fields: Fields<'_> = serde_json::from_slice(body).map_err(bad_json)?;
         let raw_model = fields
             .model
@@ -68,9 +78,11 @@ impl ChatPeek {
         let include_usage = match fields.stream_options {
             Some(raw) if raw.get() != "null" => {
                 serde_json::from_str::<StreamOptionsPeek>(raw.get())
-                    .map_err(|e| {
-                        GatewayError::invalid_request(format!("invalid `stream_options`: {e}"))
-                            .with_param("stream_options")
+                    .map_err(|_| {
+                        GatewayError::invalid_request(
+                            "`stream_options` must be an object whose `include_usage` is a boolean",
+                        )
+                        .with_param("stream_options")
                     })?
                     .include_usage
                     .unwrap_or(false)
@@ -196,6 +208,12 @@ mod tests {
         for (body, code) in [
             ("{not json", Some("invalid_json")),
             ("[1,2]", None),
+            (r#"["gpt-4o", true]"#, None),
+            ("", Some("invalid_json")),
+            (
+                r#"{"model":"m","stream_options":{"include_usage":"yes"}}"#,
+                None,
+            ),
             (r#"{"messages":[]}"#, Some("missing_required_parameter")),
             (r#"{"model":""}"#, Some("missing_required_parameter")),
             (r#"{"model":7}"#, None),

@@ -98,7 +98,7 @@ impl Drop for RequestLog {
                 )
             };
         }
-        if self.status >= 500 || self.outcome == "stream_error" {
+        if self.status >= 500 || self.outcome == "stream_error" || self.outcome == "client_closed" {
             line!(warn);
         } else {
             line!(info);

@@ -10,7 +10,7 @@ use switchboard_core::{BuildContext, HttpTransport, Registry};
 use switchboard_http::{ClientConfig, UpstreamClient};
 
 use crate::auth::Keys;
-use crate::config::{Config, ConfigErrors, TlsConfig, secs};
+use crate::config::{Config, ConfigErrors, secs};
 use crate::routing::{Provider, Router};
 
 /// The gateway: cheap to clone, shared by every connection.
@@ -26,7 +26,7 @@ pub(crate) struct Inner {
     pub(crate) log_prompts: bool,
     pub(crate) draining: AtomicBool,
     pub(crate) listen: SocketAddr,
-    pub(crate) tls: Option<TlsConfig>,
+    pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,
     pub(crate) header_read_timeout: Duration,
     pub(crate) shutdown_grace: Duration,
 }
@@ -113,6 +113,16 @@ impl Gateway {
                 SocketAddr::from(([127, 0, 0, 1], 8080))
             }
         };
+        let tls = match &server.tls {
+            Some(files) => match crate::tls::acceptor(files) {
+                Ok(acceptor) => Some(acceptor),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            },
+            None => None,
+        };
         errors.into_result()?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -122,7 +132,7 @@ impl Gateway {
                 log_prompts: config.log.prompts,
                 draining: AtomicBool::new(false),
                 listen,
-                tls: server.tls.clone(),
+                tls,
                 header_read_timeout: secs(server.header_read_timeout),
                 shutdown_grace: secs(server.shutdown_grace),
             }),

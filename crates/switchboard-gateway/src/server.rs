@@ -27,7 +27,7 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds the configured address (and loads the TLS files, if any).
+    /// Binds the configured address.
     pub async fn bind(gateway: Gateway) -> std::io::Result<Self> {
         let addr = gateway.listen_addr();
         Self::bind_addr(gateway, addr).await
@@ -35,10 +35,7 @@ impl Server {
 
     /// Binds `addr` instead of the configured address (`--listen`, tests on port 0).
     pub async fn bind_addr(gateway: Gateway, addr: SocketAddr) -> std::io::Result<Self> {
-        let tls = match &gateway.inner.tls {
-            Some(config) => Some(crate::tls::acceptor(config).map_err(std::io::Error::other)?),
-            None => None,
-        };
+        let tls = gateway.inner.tls.clone();
         let listener = TcpListener::bind(addr).await?;
         Ok(Self {
             gateway,

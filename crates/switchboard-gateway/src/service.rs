@@ -60,7 +60,8 @@ impl Gateway {
             Endpoint::ChatCompletions => Method::POST,
             _ => Method::GET,
         };
-        if method != allowed {
+        // HEAD is GET without a body (hyper drops the body on the wire).
+        if method != allowed && !(method == Method::HEAD && allowed == Method::GET) {
             let mut headers = HeaderMap::new();
             let allow = if allowed == Method::POST {
                 "POST"

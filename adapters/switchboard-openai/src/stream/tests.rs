@@ -141,3 +141,13 @@ fn keep_alive_comments_are_skipped() {
     let input = ": keep-alive\n\ndata: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}]}\n\n: keep-alive\n\ndata: [DONE]\n\n";
     assert_eq!(text(&decode(input)), "x");
 }
+
+#[test]
+fn a_non_streaming_reasoning_field_becomes_reasoning_content() {
+    let mut response: switchboard_core::chat::ChatResponse = serde_json::from_str(
+        r#"{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"4","reasoning":"2+2"},"finish_reason":"stop"}]}"#,
+    )
+    .unwrap();
+    normalise_response_reasoning(&mut response);
+    assert_eq!(response.choices[0].message.reasoning_content(), Some("2+2"));
+}

@@ -58,6 +58,7 @@ pub(super) async fn serve(
         total_timeout: call.total_timeout(),
         strip_usage: call.strip_usage,
         ended: false,
+        done: false,
         log: log.take(),
     };
     let first = encoder.encode(first);
@@ -76,13 +77,25 @@ struct Encoder {
     total_timeout: GatewayError,
     strip_usage: bool,
     ended: bool,
+    /// The client has been sent everything.
+    done: bool,
     log: RequestLog,
+}
+
+impl Drop for Encoder {
+    /// An encoder dropped before its end means the client went away (hyper drops the body).
+    fn drop(&mut self) {
+        if !self.done {
+            self.log.outcome = "client_closed";
+        }
+    }
 }
 
 impl Encoder {
     async fn next_bytes(&mut self) -> Option<Bytes> {
         loop {
             if self.ended {
+                self.done = true;
                 return None;
             }
             let next = timeout_at(self.deadline, self.chunks.next()).await;

@@ -2,12 +2,14 @@
 //! `[DONE]`, an error, or a chunk carrying usage? Only frames that can be one of those are
 //! parsed; an ordinary content chunk costs two `memmem` scans.
 
+use http::StatusCode;
 use memchr::memmem;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
+use serde_json::Value;
 use switchboard_core::chat::Usage;
 use switchboard_core::sse::parse_frame;
-use switchboard_core::{ErrorBody, GatewayError};
+use switchboard_core::{Fault, GatewayError};
 
 /// What a frame is, as far as the gateway cares.
 #[derive(Debug)]
@@ -33,7 +35,8 @@ struct UsageTap {
 /// Classifies one raw frame.
 pub(crate) fn inspect(frame: &[u8]) -> FrameKind {
     let maybe_done = memmem::find(frame, b"[DONE]").is_some();
-    let maybe_error = memmem::find(frame, b"{\"error\"").is_some();
+    let named_error = frame.starts_with(b"event:") || frame.starts_with(b"error:");
+    let maybe_error = named_error || memmem::find(frame, b"{\"error\"").is_some();
     let maybe_usage = has_usage_object(frame);
     if !(maybe_done || maybe_error || maybe_usage) {
         return FrameKind::Plain;
@@ -44,12 +47,12 @@ pub(crate) fn inspect(frame: &[u8]) -> FrameKind {
     if event.is_done() {
         return FrameKind::Done;
     }
-    if maybe_error && let Ok(body) = serde_json::from_str::<ErrorBody>(&event.data) {
-        let e = body.error;
-        let mut err = GatewayError::bad_gateway(e.message);
-        if let Some(code) = e.code {
-            err = err.with_code(code);
-        }
+    if event.event.as_deref() == Some("error") {
+        return FrameKind::Error(error_from_json(&event.data).unwrap_or_else(|| {
+            GatewayError::bad_gateway(format!("the upstream reported: {}", event.data.trim()))
+        }));
+    }
+    if maybe_error && let Some(err) = error_from_json(&event.data) {
         return FrameKind::Error(err);
     }
     match serde_json::from_str::<UsageTap>(&event.data) {
@@ -62,6 +65,34 @@ pub(crate) fn inspect(frame: &[u8]) -> FrameKind {
         },
         _ => FrameKind::Plain,
     }
+}
+
+/// An error reported inside a stream: `{"error":{"message",...}}` (its `type`, `code` and
+/// `param` kept; a numeric code as text), `{"error":"text"}`, or a bare `{"message":...}`
+/// (what `event: error` frames carry). A 502: the stream had already been accepted.
+fn error_from_json(data: &str) -> Option<GatewayError> {
+    let value: Value = serde_json::from_str(data).ok()?;
+    let object = match value.get("error") {
+        Some(Value::String(message)) => return Some(GatewayError::bad_gateway(message.clone())),
+        Some(Value::Object(object)) => object,
+        _ => value.as_object()?,
+    };
+    let message = object.get("message")?.as_str()?;
+    let kind = object
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("upstream_error")
+        .to_owned();
+    let mut err = GatewayError::new(StatusCode::BAD_GATEWAY, kind, message, Fault::Upstream);
+    match object.get("code") {
+        Some(Value::String(code)) => err = err.with_code(code.clone()),
+        Some(Value::Number(code)) => err = err.with_code(code.to_string()),
+        _ => {}
+    }
+    if let Some(param) = object.get("param").and_then(Value::as_str) {
+        err = err.with_param(param.to_owned());
+    }
+    Some(err)
 }
 
 /// The usage of a whole non-streaming body, if it reports one.
@@ -130,7 +161,44 @@ mod tests {
             FrameKind::Error(e) => {
                 assert_eq!(e.message(), "overloaded");
                 assert_eq!(e.code(), Some("overloaded"));
+                assert_eq!(e.kind(), "server_error");
             }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn other_error_shapes_are_recognised() {
+        let cases: [(&[u8], &str, Option<&str>); 4] = [
+            (
+                b"data: {\"error\":{\"message\":\"m1\",\"code\":503}}\n\n",
+                "m1",
+                Some("503"),
+            ),
+            (
+                b"data: {\"error\":\"m2\"}\n\n",
+                "m2",
+                Some("upstream_unavailable"),
+            ),
+            (b"event: error\ndata: {\"message\":\"m3\"}\n\n", "m3", None),
+            (
+                b"error: {\"message\":\"m4\",\"type\":\"t\"}\n\n",
+                "m4",
+                None,
+            ),
+        ];
+        for (frame, message, code) in cases {
+            match inspect(frame) {
+                FrameKind::Error(e) => {
+                    assert_eq!(e.message(), message);
+                    assert_eq!(e.code(), code);
+                    assert_eq!(e.status().as_u16(), 502);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        match inspect(b"event: error\ndata: plain words\n\n") {
+            FrameKind::Error(e) => assert!(e.message().contains("plain words")),
             other => panic!("{other:?}"),
         }
     }

@@ -40,9 +40,10 @@ where
     B: http_body::Body<Data = Bytes> + Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let start = Instant::now();
     let (parts, body) = request.into_parts();
     let body = read_limited(body, &parts.headers, gateway.inner.max_body).await?;
+    // The upstream's clocks start once the client's body is in.
+    let start = Instant::now();
     if gateway.inner.log_prompts {
         let cut = &body[..body.len().min(PROMPT_LOG_BYTES)];
         log.prompt = Some(String::from_utf8_lossy(cut).into_owned());

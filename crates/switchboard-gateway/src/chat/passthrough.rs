@@ -70,6 +70,7 @@ pub(super) async fn serve(
         failure: None,
         early_usage: None,
         log: None,
+        done: false,
     };
     // Commit to a 200 only once the upstream's first event is here: a failure before it
     // is still an HTTP error the client (and later, a fallback) can act on.
@@ -118,12 +119,27 @@ struct Relay {
     early_usage: Option<switchboard_core::chat::Usage>,
     /// The request's log line, once the stream is committed.
     log: Option<RequestLog>,
+    /// The client has been sent everything.
+    done: bool,
+}
+
+impl Drop for Relay {
+    /// A relay dropped before its end means the client went away (hyper drops the body).
+    fn drop(&mut self) {
+        if let (false, Some(log)) = (self.done, &mut self.log) {
+            log.outcome = "client_closed";
+        }
+    }
 }
 
 impl Relay {
     /// The next bytes for the client; failures are rendered as the final error event.
     async fn next_bytes(&mut self) -> Option<Bytes> {
-        match self.next_item().await? {
+        let Some(item) = self.next_item().await else {
+            self.done = true;
+            return None;
+        };
+        match item {
             Ok(bytes) => Some(bytes),
             Err(err) => {
                 if let Some(log) = &mut self.log {

@@ -118,17 +118,29 @@ fn report_unknown_keys(figment: &Figment, errors: &mut ConfigErrors) {
     };
     let mut unknown = Vec::new();
     let _ = serde_ignored::deserialize::<_, _, Config>(&value, |path| {
-        unknown.push(path.to_string());
+        // serde_ignored writes `?` for a step through an Option: not part of the key.
+        unknown.push(path.to_string().replace(".?", ""));
     });
     for key in unknown {
-        let source = figment
-            .find_metadata(&key)
-            .map(|m| match &m.source {
+        errors.push(format!("unknown key `{key}`{}", source_of(figment, &key)));
+    }
+}
+
+/// ` (in FILE)` or ` (from SOURCE)` for a key, or for its nearest parent figment can place
+/// (array elements have no metadata of their own).
+fn source_of(figment: &Figment, key: &str) -> String {
+    let mut path = key;
+    loop {
+        if let Some(m) = figment.find_metadata(path) {
+            return match &m.source {
                 Some(src) => format!(" (in {src})"),
                 None => format!(" (from {})", m.name),
-            })
-            .unwrap_or_default();
-        errors.push(format!("unknown key `{key}`{source}"));
+            };
+        }
+        match path.rsplit_once('.') {
+            Some((parent, _)) => path = parent,
+            None => return String::new(),
+        }
     }
 }
 
@@ -180,6 +192,20 @@ fn check(config: &Config, notes: &mut Vec<String>) -> ConfigErrors {
         }
     }
     for (name, provider) in &config.providers {
+        for key in ["api_key", "api_key_header"] {
+            if let Some(serde_json::Value::String(v)) = provider.settings.get(key)
+                && !v.starts_with("env:")
+            {
+                notes.push(format!(
+                    "providers.{name}.{key} is written literally in the config; prefer \"env:NAME\""
+                ));
+            }
+        }
+        if !config.models.iter().any(|m| &m.provider == name) {
+            notes.push(format!(
+                "provider `{name}` has no [[models]] route, so no request reaches it"
+            ));
+        }
         for (key, value) in [
             ("first_byte_timeout", provider.first_byte_timeout),
             ("total_timeout", provider.total_timeout),

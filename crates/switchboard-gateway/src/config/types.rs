@@ -7,7 +7,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use switchboard_core::Secret;
 
-/// The whole configuration.
+/// The whole configuration. Unknown keys are not refused by serde (that would stop at the
+/// first one); the loader lists them all, with their sources.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct Config {
@@ -66,7 +67,6 @@ impl Default for ServerConfig {
 
 /// `[server.tls]`: PEM files for TLS termination (h2 and HTTP/1.1 via ALPN).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct TlsConfig {
     /// Certificate chain, PEM.
     pub cert: PathBuf,
@@ -156,7 +156,6 @@ pub struct ProviderConfig {
 
 /// `[[models]]`: a model name clients may ask for, and where it goes.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ModelConfig {
     /// What clients send as `model`. A trailing `*` makes a prefix route: `openai/*`
     /// sends `openai/gpt-4o` upstream as `gpt-4o`; `*` alone matches every name.

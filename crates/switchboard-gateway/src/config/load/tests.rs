@@ -242,3 +242,53 @@ fn listen_override_applies_last() {
         Ok(())
     });
 }
+
+#[test]
+fn unknown_keys_in_tables_of_arrays_are_all_listed() {
+    run(|jail| {
+        jail.create_file(
+            "s.toml",
+            "[server]\nlistn = 1\n[server.tls]\ncert = \"c\"\nkey = \"k\"\nchain = \"x\"\n[providers.m]\nkind = \"mock\"\n[[models]]\nname = \"a\"\nprovider = \"m\"\nmodle = \"x\"\n",
+        )?;
+        let errs = errors(ConfigSource::File("s.toml".into()));
+        assert_eq!(errs.len(), 3, "{errs:#?}");
+        assert!(errs.iter().all(|e| e.contains("s.toml")), "{errs:#?}");
+        assert!(
+            errs.iter().any(|e| e.contains("`models.0.modle`")),
+            "{errs:#?}"
+        );
+        assert!(
+            errs.iter().any(|e| e.contains("`server.tls.chain`")),
+            "{errs:#?}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn literal_provider_keys_and_unrouted_providers_are_noted() {
+    run(|_| {
+        let loaded = load(ConfigSource::Toml(
+            "[providers.a]\nkind = \"openai\"\napi_key = \"sk-literal\"\n[providers.b]\nkind = \"mock\"\n[[models]]\nname = \"x\"\nprovider = \"a\"\n".into(),
+        ))
+        .unwrap();
+        assert!(
+            loaded
+                .notes
+                .iter()
+                .any(|n| n.contains("providers.a.api_key is written literally")),
+            "{:?}",
+            loaded.notes
+        );
+        assert!(
+            loaded
+                .notes
+                .iter()
+                .any(|n| n.contains("provider `b` has no [[models]]")),
+            "{:?}",
+            loaded.notes
+        );
+        assert!(!loaded.notes.iter().any(|n| n.contains("sk-literal")));
+        Ok(())
+    });
+}
