@@ -8,11 +8,12 @@ use http::HeaderMap;
 use switchboard_core::chat::{ChatRequest, ChatResponse, StreamOptions};
 use switchboard_core::transport::collect_body;
 use switchboard_core::{
-    Adapter, BuildContext, BuildError, CallContext, ChunkStream, GatewayError, HttpTransport,
-    Model, ModelList, RawChatRequest, RawResponse, UpstreamResponse,
+    Adapter, BuildContext, BuildError, CallContext, ChunkStream, Endpoint, GatewayError,
+    HttpTransport, Model, ModelList, RawRequest, RawResponse, UpstreamResponse,
 };
 
 use crate::OpenAiConfig;
+use crate::config::Mode;
 use crate::error::map_error_response;
 use crate::request::Endpoints;
 use crate::stream::{chunk_stream, normalise_response_reasoning};
@@ -25,6 +26,8 @@ const MAX_RESPONSE_BODY: usize = 64 << 20;
 /// A client of one OpenAI-compatible server.
 pub struct OpenAiAdapter {
     endpoints: Endpoints,
+    native_responses: bool,
+    native_completions: bool,
     secrets: Arc<[String]>,
     transport: Arc<dyn HttpTransport>,
 }
@@ -37,7 +40,19 @@ impl OpenAiAdapter {
         transport: Arc<dyn HttpTransport>,
     ) -> Result<Self, BuildError> {
         let endpoints = Endpoints::new(config).map_err(BuildError::Config)?;
+        let is_openai = config
+            .base_url
+            .parse::<http::Uri>()
+            .ok()
+            .and_then(|u| u.host().map(|h| h.eq_ignore_ascii_case("api.openai.com")))
+            .unwrap_or(false);
         Ok(Self {
+            native_responses: match config.responses {
+                Mode::Native => true,
+                Mode::Translate => false,
+                Mode::Auto => is_openai,
+            },
+            native_completions: config.completions != Mode::Translate,
             secrets: endpoints.secrets.clone().into(),
             endpoints,
             transport,
@@ -138,17 +153,24 @@ impl Adapter for OpenAiAdapter {
         Ok(list.data)
     }
 
-    fn speaks_openai_chat(&self) -> bool {
-        true
+    fn native(&self, endpoint: Endpoint) -> bool {
+        match endpoint {
+            Endpoint::ChatCompletions => true,
+            Endpoint::Completions => self.native_completions,
+            Endpoint::Responses => self.native_responses,
+        }
     }
 
-    async fn chat_raw(
+    async fn send_raw(
         &self,
         _cx: &CallContext,
-        request: RawChatRequest,
+        request: RawRequest,
     ) -> Result<RawResponse, GatewayError> {
         let response = self
-            .send(self.endpoints.chat(request.body, request.stream))
+            .send(
+                self.endpoints
+                    .post(request.endpoint, request.body, request.stream),
+            )
             .await?;
         Ok(RawResponse {
             status: response.status,

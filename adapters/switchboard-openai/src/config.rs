@@ -25,6 +25,28 @@ pub struct OpenAiConfig {
     /// Extra headers sent with every request; values may be `env:NAME` references.
     #[serde(default)]
     pub headers: BTreeMap<String, Secret>,
+    /// How `/v1/responses` is served: `native` forwards it to `{base_url}/responses`,
+    /// `translate` goes through chat completions, `auto` (the default) is native for
+    /// api.openai.com and translate for everything else.
+    #[serde(default)]
+    pub responses: Mode,
+    /// How legacy `/v1/completions` is served: `native` (what `auto`, the default, means
+    /// here: vLLM, llama.cpp, LocalAI, Ollama and OpenAI serve it) or `translate`.
+    #[serde(default)]
+    pub completions: Mode,
+}
+
+/// Whether an endpoint is forwarded to the upstream's own or translated to chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The adapter's per-endpoint default.
+    #[default]
+    Auto,
+    /// Forward to the upstream's own endpoint, untouched.
+    Native,
+    /// Translate to chat completions.
+    Translate,
 }
 
 impl OpenAiConfig {
@@ -36,6 +58,8 @@ impl OpenAiConfig {
             organization: None,
             project: None,
             headers: BTreeMap::new(),
+            responses: Mode::Auto,
+            completions: Mode::Auto,
         }
     }
 }

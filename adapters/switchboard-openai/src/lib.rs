@@ -2,7 +2,7 @@
 //! api.openai.com, vLLM, SGLang, llama.cpp's server, LocalAI, Ollama's `/v1`, Zhipu GLM,
 //! Moonshot and anything else that serves `POST {base_url}/chat/completions`.
 //!
-//! It offers the same-shape fast path ([`switchboard_core::Adapter::chat_raw`]): the
+//! It offers the same-shape fast path ([`switchboard_core::Adapter::send_raw`]): the
 //! gateway forwards the client's body and the upstream's bytes untouched. The canonical
 //! methods serve everything that needs translation. Used alone, [`OpenAiAdapter`] is a
 //! typed client for any such server.
@@ -14,7 +14,7 @@ mod request;
 mod stream;
 
 pub use adapter::OpenAiAdapter;
-pub use config::OpenAiConfig;
+pub use config::{Mode, OpenAiConfig};
 pub use error::map_error_response;
 pub use stream::ChunkDecoder;
 

@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{Method, Request, Uri};
+use switchboard_core::Endpoint;
 
 use crate::OpenAiConfig;
 
@@ -10,6 +11,8 @@ use crate::OpenAiConfig;
 #[derive(Debug, Clone)]
 pub(crate) struct Endpoints {
     chat: Uri,
+    completions: Uri,
+    responses: Uri,
     models: Uri,
     headers: http::HeaderMap,
     /// The credential values, so error bodies can be scrubbed of them.
@@ -58,7 +61,9 @@ impl Endpoints {
         }
         secrets.retain(|s| s.len() >= 8);
         Ok(Self {
-            chat: uri("/chat/completions")?,
+            chat: uri(Endpoint::ChatCompletions.path())?,
+            completions: uri(Endpoint::Completions.path())?,
+            responses: uri(Endpoint::Responses.path())?,
             models: uri("/models")?,
             headers,
             secrets,
@@ -67,7 +72,17 @@ impl Endpoints {
 
     /// `POST {base}/chat/completions` with `body`.
     pub(crate) fn chat(&self, body: Bytes, stream: bool) -> Request<Bytes> {
-        let mut req = self.request(Method::POST, self.chat.clone(), body);
+        self.post(Endpoint::ChatCompletions, body, stream)
+    }
+
+    /// `POST {base}{endpoint}` with a JSON `body`.
+    pub(crate) fn post(&self, endpoint: Endpoint, body: Bytes, stream: bool) -> Request<Bytes> {
+        let uri = match endpoint {
+            Endpoint::ChatCompletions => &self.chat,
+            Endpoint::Completions => &self.completions,
+            Endpoint::Responses => &self.responses,
+        };
+        let mut req = self.request(Method::POST, uri.clone(), body);
         let h = req.headers_mut();
         h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         h.insert(

@@ -1,9 +1,10 @@
 //! The [`Adapter`] trait: what every provider crate implements.
 //!
 //! The canonical surface is Chat Completions: [`Adapter::chat`] and [`Adapter::chat_stream`]
-//! take and give the types of [`crate::chat`]. An adapter whose upstream speaks the OpenAI
-//! chat wire format itself may also offer [`Adapter::chat_raw`], the same-shape fast path:
-//! the gateway hands over the client's body bytes (model already spliced) and forwards the
+//! take and give the types of [`crate::chat`]. An adapter whose upstream serves an OpenAI
+//! endpoint itself ([`Endpoint`]: chat, legacy completions, Responses) says so with
+//! [`Adapter::native`] and offers [`Adapter::send_raw`], the same-shape fast path: the
+//! gateway hands over the client's body bytes (model already spliced) and forwards the
 //! upstream's bytes back without parsing them.
 
 use std::pin::Pin;
@@ -28,9 +29,33 @@ pub struct CallContext {
     pub request_id: Arc<str>,
 }
 
-/// A same-shape request: an OpenAI chat body, ready to send as is.
+/// An OpenAI endpoint an upstream may serve itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// `POST /chat/completions`.
+    ChatCompletions,
+    /// `POST /completions` (legacy).
+    Completions,
+    /// `POST /responses`.
+    Responses,
+}
+
+impl Endpoint {
+    /// The path below an OpenAI-style base URL, e.g. `/chat/completions`.
+    pub fn path(self) -> &'static str {
+        match self {
+            Endpoint::ChatCompletions => "/chat/completions",
+            Endpoint::Completions => "/completions",
+            Endpoint::Responses => "/responses",
+        }
+    }
+}
+
+/// A same-shape request: an OpenAI body for `endpoint`, ready to send as is.
 #[derive(Debug, Clone)]
-pub struct RawChatRequest {
+pub struct RawRequest {
+    /// Which endpoint the body is for.
+    pub endpoint: Endpoint,
     /// The JSON body, with the upstream's model id already in place.
     pub body: Bytes,
     /// Whether the body asks for a stream.
@@ -86,23 +111,27 @@ pub trait Adapter: Send + Sync + 'static {
     /// The models the upstream offers.
     async fn list_models(&self, cx: &CallContext) -> Result<Vec<Model>, GatewayError>;
 
-    /// True when [`Adapter::chat_raw`] is supported: the upstream speaks OpenAI chat itself.
-    /// The default is false, and the gateway then always goes through the canonical types.
-    fn speaks_openai_chat(&self) -> bool {
+    /// True when the upstream serves `endpoint` itself, so [`Adapter::send_raw`] can carry
+    /// a client's body for it untouched. The default is false for every endpoint: the
+    /// gateway then translates through the canonical chat types.
+    fn native(&self, endpoint: Endpoint) -> bool {
+        let _ = endpoint;
         false
     }
 
-    /// The same-shape fast path: sends an OpenAI chat body as is and returns the upstream's
-    /// bytes. Non-2xx answers are returned as mapped errors. The default refuses.
-    async fn chat_raw(
+    /// The same-shape fast path: sends an OpenAI body to its endpoint as is and returns the
+    /// upstream's bytes. Non-2xx answers are returned as mapped errors. Called only for an
+    /// endpoint [`Adapter::native`] accepts; the default refuses.
+    async fn send_raw(
         &self,
         cx: &CallContext,
-        request: RawChatRequest,
+        request: RawRequest,
     ) -> Result<RawResponse, GatewayError> {
-        let _ = (cx, request);
+        let _ = cx;
         Err(GatewayError::internal(format!(
-            "the `{}` adapter has no same-shape path",
-            self.kind()
+            "the `{}` adapter does not serve {} itself",
+            self.kind(),
+            request.endpoint.path()
         )))
     }
 }

@@ -11,11 +11,12 @@ pub mod error;
 pub mod models;
 pub mod peek;
 pub mod registry;
+pub mod responses;
 pub mod secret;
 pub mod sse;
 pub mod transport;
 
-pub use adapter::{Adapter, CallContext, ChunkStream, RawChatRequest, RawResponse};
+pub use adapter::{Adapter, CallContext, ChunkStream, Endpoint, RawRequest, RawResponse};
 pub use error::{ErrorBody, ErrorObject, Fault, GatewayError};
 pub use models::{Model, ModelList};
 pub use peek::ChatPeek;

@@ -14,10 +14,14 @@
 mod access_log;
 mod auth;
 mod body;
+mod call;
 mod chat;
 pub mod config;
+mod encoder;
+mod frames;
 mod gateway;
 mod handlers;
+mod passthrough;
 mod request_id;
 mod respond;
 mod routing;

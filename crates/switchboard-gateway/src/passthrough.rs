@@ -1,4 +1,6 @@
-//! The same-shape fast path: the client speaks OpenAI chat and so does the upstream.
+//! The same-shape fast path for the OpenAI endpoints whose streams are `data:` frames ended
+//! by `data: [DONE]` (chat completions and legacy completions): the client and the upstream
+//! speak the same protocol.
 //!
 //! The body goes up as the client sent it (model spliced, usage asked for); the answer
 //! comes back byte for byte, frame by frame as it arrives. The gateway only looks: it reads
@@ -13,29 +15,37 @@ use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use http::{Response, StatusCode};
 use switchboard_core::sse::SseFramer;
 use switchboard_core::transport::collect_body;
-use switchboard_core::{ByteStream, GatewayError, RawChatRequest};
+use switchboard_core::{ByteStream, Endpoint, GatewayError, RawRequest};
 use tokio::time::{Instant, timeout_at};
 
-use super::Call;
-use super::frames::{FrameKind, body_usage, inspect};
 use crate::access_log::RequestLog;
 use crate::body::ResponseBody;
+use crate::call::Call;
+use crate::frames::{FrameKind, body_usage, inspect};
 use crate::respond;
 
 /// Largest non-streaming answer taken from an upstream.
 const MAX_RESPONSE_BODY: usize = 64 << 20;
 
-pub(super) async fn serve(
-    call: Call,
+/// Forwards `body` to the upstream's own `endpoint` and relays the answer.
+/// `strip_usage`: the client streams without asking for usage (the gateway asked for it).
+pub(crate) async fn serve(
+    call: &Call,
+    endpoint: Endpoint,
     body: Bytes,
     stream: bool,
+    strip_usage: bool,
     log: &mut RequestLog,
 ) -> Result<Response<ResponseBody>, GatewayError> {
-    let request = RawChatRequest { body, stream };
+    let request = RawRequest {
+        endpoint,
+        body,
+        stream,
+    };
     let adapter = call.provider.adapter.clone();
     if !stream {
         let exchange = async {
-            let raw = adapter.chat_raw(&call.cx, request).await?;
+            let raw = adapter.send_raw(&call.cx, request).await?;
             let bytes = collect_body(raw.body, MAX_RESPONSE_BODY).await?;
             Ok::<_, GatewayError>((raw.status, raw.headers, bytes))
         };
@@ -55,7 +65,7 @@ pub(super) async fn serve(
 
     let raw = timeout_at(
         call.first_byte_deadline,
-        adapter.chat_raw(&call.cx, request),
+        adapter.send_raw(&call.cx, request),
     )
     .await
     .map_err(|_| call.first_byte_timeout())??;
@@ -63,7 +73,7 @@ pub(super) async fn serve(
         body: raw.body,
         framer: SseFramer::new(),
         queue: VecDeque::new(),
-        strip_usage: call.strip_usage,
+        strip_usage,
         deadline: call.deadline,
         total_timeout: call.total_timeout(),
         ended: false,

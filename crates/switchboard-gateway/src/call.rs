@@ -1,0 +1,108 @@
+//! [`Call`]: one routed request to a provider, with its deadlines, and the body reading
+//! every model endpoint starts with.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::Request;
+use http::request::Parts;
+use switchboard_core::{CallContext, GatewayError};
+use tokio::time::{Instant, timeout_at};
+
+use crate::Gateway;
+use crate::access_log::RequestLog;
+use crate::body::read_limited;
+use crate::routing::Provider;
+
+/// How much of a request body `log.prompts` puts in the log line.
+const PROMPT_LOG_BYTES: usize = 4096;
+
+/// One request on its way to a provider.
+pub(crate) struct Call {
+    /// The provider serving it.
+    pub(crate) provider: Arc<Provider>,
+    /// What the adapter is told about the request.
+    pub(crate) cx: CallContext,
+    /// When a stream's first event must have arrived.
+    pub(crate) first_byte_deadline: Instant,
+    /// When the whole response must be over.
+    pub(crate) deadline: Instant,
+}
+
+impl Call {
+    /// Routes `model` and starts the provider's clocks; the log learns model and provider.
+    pub(crate) fn route<'m>(
+        gateway: &Gateway,
+        model: &'m str,
+        log: &mut RequestLog,
+    ) -> Result<(Call, Cow<'m, str>), GatewayError> {
+        log.model = Some(model.to_owned());
+        let (route, upstream_model) = gateway
+            .router()
+            .resolve(model)
+            .ok_or_else(|| GatewayError::model_not_found(model))?;
+        let provider = route.provider.clone();
+        log.provider = Some(provider.name.clone());
+        let start = Instant::now();
+        let call = Call {
+            cx: CallContext {
+                request_id: log.request_id.clone(),
+            },
+            first_byte_deadline: start + provider.first_byte_timeout,
+            deadline: start + provider.total_timeout,
+            provider,
+        };
+        Ok((call, upstream_model))
+    }
+
+    /// The error for the total timeout.
+    pub(crate) fn total_timeout(&self) -> GatewayError {
+        GatewayError::gateway_timeout("total", self.provider.total_timeout)
+    }
+
+    /// The error for the first-byte timeout.
+    pub(crate) fn first_byte_timeout(&self) -> GatewayError {
+        GatewayError::gateway_timeout("first byte", self.provider.first_byte_timeout)
+    }
+
+    /// Runs `work` under the first-byte deadline.
+    pub(crate) async fn before_first_byte<T>(
+        &self,
+        work: impl Future<Output = Result<T, GatewayError>>,
+    ) -> Result<T, GatewayError> {
+        timeout_at(self.first_byte_deadline, work)
+            .await
+            .map_err(|_| self.first_byte_timeout())?
+    }
+
+    /// Runs `work` under the total deadline.
+    pub(crate) async fn within_total<T>(
+        &self,
+        work: impl Future<Output = Result<T, GatewayError>>,
+    ) -> Result<T, GatewayError> {
+        timeout_at(self.deadline, work)
+            .await
+            .map_err(|_| self.total_timeout())?
+    }
+}
+
+/// Reads a request's body under the gateway's cap (and into the log, if `log.prompts`).
+pub(crate) async fn read_body<B>(
+    gateway: &Gateway,
+    request: Request<B>,
+    log: &mut RequestLog,
+) -> Result<(Parts, Bytes), GatewayError>
+where
+    B: http_body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (parts, body) = request.into_parts();
+    let body = read_limited(body, &parts.headers, gateway.inner.max_body).await?;
+    if gateway.inner.log_prompts {
+        let cut = &body[..body.len().min(PROMPT_LOG_BYTES)];
+        log.prompt = Some(String::from_utf8_lossy(cut).into_owned());
+    }
+    Ok((parts, body))
+}

@@ -1,0 +1,158 @@
+//! The canonical stream path: canonical chunks from an adapter, turned into one client
+//! protocol's bytes by a [`Shaper`] (chat SSE, legacy completions SSE, Responses events),
+//! forwarded as they come. The first chunk is awaited before the 200 is committed, so an
+//! upstream that fails at once is still an HTTP error. After that a failure is rendered by
+//! the shaper as the protocol's final error event, and a long silence can be bridged by the
+//! shaper's heartbeat.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use http::{Response, StatusCode};
+use switchboard_core::chat::ChatChunk;
+use switchboard_core::{ChunkStream, GatewayError};
+use tokio::time::{Instant, timeout, timeout_at};
+
+use crate::access_log::RequestLog;
+use crate::body::ResponseBody;
+use crate::call::Call;
+use crate::respond;
+
+/// One client protocol's rendering of a canonical stream.
+#[async_trait]
+pub(crate) trait Shaper: Send + 'static {
+    /// Bytes sent before the first chunk's (Responses: `response.created` ...). None by default.
+    fn open(&mut self, out: &mut BytesMut) {
+        let _ = out;
+    }
+
+    /// Renders one chunk (possibly as nothing, e.g. a usage chunk the client did not ask for).
+    fn chunk(&mut self, chunk: ChatChunk, out: &mut BytesMut);
+
+    /// The upstream ended normally: the protocol's closing bytes.
+    async fn end(&mut self, out: &mut BytesMut);
+
+    /// The upstream failed after the 200 was sent: the protocol's final error event.
+    async fn fail(&mut self, err: &GatewayError, out: &mut BytesMut);
+
+    /// Bytes that keep a client's idle timer alive during a long upstream silence; `false`
+    /// when the protocol has none (the default).
+    fn heartbeat(&mut self, out: &mut BytesMut) -> bool {
+        let _ = out;
+        false
+    }
+}
+
+/// Streams `chunks` to the client through `shaper`, beating every `heartbeat` of silence.
+pub(crate) async fn serve_stream(
+    call: &Call,
+    mut chunks: ChunkStream,
+    shaper: impl Shaper,
+    heartbeat: Option<Duration>,
+    log: &mut RequestLog,
+) -> Result<Response<ResponseBody>, GatewayError> {
+    let first = match timeout_at(call.first_byte_deadline, chunks.next()).await {
+        Err(_) => return Err(call.first_byte_timeout()),
+        Ok(None) => {
+            return Err(GatewayError::bad_gateway(
+                "the upstream closed the stream before sending anything",
+            ));
+        }
+        Ok(Some(Err(e))) => return Err(e),
+        Ok(Some(Ok(first))) => first,
+    };
+    log.status = StatusCode::OK.as_u16();
+    let mut encoder = Encoder {
+        chunks,
+        shaper,
+        deadline: call.deadline,
+        total_timeout: call.total_timeout(),
+        heartbeat,
+        ended: false,
+        done: false,
+        log: log.take(),
+    };
+    let mut opening = BytesMut::new();
+    encoder.shaper.open(&mut opening);
+    encoder.take_chunk(first, &mut opening);
+    let opening = (!opening.is_empty()).then(|| opening.freeze());
+    let rest = futures_util::stream::unfold(encoder, |mut encoder| async move {
+        let bytes = encoder.next_bytes().await?;
+        Some((bytes, encoder))
+    });
+    let body = futures_util::stream::iter(opening).chain(rest);
+    Ok(respond::event_stream(ResponseBody::stream(body)))
+}
+
+struct Encoder<S> {
+    chunks: ChunkStream,
+    shaper: S,
+    deadline: Instant,
+    total_timeout: GatewayError,
+    heartbeat: Option<Duration>,
+    ended: bool,
+    /// The client has been sent everything.
+    done: bool,
+    log: RequestLog,
+}
+
+impl<S> Drop for Encoder<S> {
+    /// An encoder dropped before its end means the client went away (hyper drops the body).
+    fn drop(&mut self) {
+        if !self.done {
+            self.log.outcome = "client_closed";
+        }
+    }
+}
+
+impl<S: Shaper> Encoder<S> {
+    fn take_chunk(&mut self, chunk: ChatChunk, out: &mut BytesMut) {
+        if let Some(usage) = chunk.usage() {
+            self.log.usage = Some(usage.clone());
+        }
+        self.shaper.chunk(chunk, out);
+    }
+
+    async fn next_bytes(&mut self) -> Option<Bytes> {
+        let mut out = BytesMut::new();
+        while out.is_empty() {
+            if self.ended {
+                self.done = true;
+                return None;
+            }
+            let next = timeout_at(self.deadline, self.chunks.next());
+            let next = match self.heartbeat {
+                Some(every) => match timeout(every, next).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        self.shaper.heartbeat(&mut out);
+                        continue;
+                    }
+                },
+                None => next.await,
+            };
+            match next {
+                Ok(Some(Ok(chunk))) => self.take_chunk(chunk, &mut out),
+                Ok(None) => {
+                    self.ended = true;
+                    self.shaper.end(&mut out).await;
+                }
+                Ok(Some(Err(err))) => self.fail(&err, &mut out).await,
+                Err(_) => {
+                    let err = self.total_timeout.clone();
+                    self.fail(&err, &mut out).await;
+                }
+            }
+        }
+        Some(out.freeze())
+    }
+
+    async fn fail(&mut self, err: &GatewayError, out: &mut BytesMut) {
+        self.ended = true;
+        self.log.outcome = "stream_error";
+        self.log.error = Some(err.message().to_owned());
+        self.shaper.fail(err, out).await;
+    }
+}
