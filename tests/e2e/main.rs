@@ -7,9 +7,11 @@
     reason = "tests: a panic is a failed test"
 )]
 
+mod completions;
 mod errors;
 mod mock_provider;
 mod models;
 mod passthrough;
+mod responses;
 mod server;
 mod streaming;

@@ -105,7 +105,7 @@ impl ChunkDecoder {
             GatewayError::bad_gateway(format!("the upstream sent a chunk we cannot read: {e}"))
         })?;
         normalise_reasoning(&mut chunk);
-        if chunk.choices.iter().any(|c| c.finish_reason.is_some()) {
+        if chunk.choices.iter().any(|c| c.finish_reason().is_some()) {
             self.finished_choice = true;
         }
         Ok(Some(chunk))

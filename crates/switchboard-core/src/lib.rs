@@ -7,6 +7,7 @@
 
 pub mod adapter;
 pub mod chat;
+pub mod completions;
 pub mod error;
 pub mod models;
 pub mod peek;

@@ -1,17 +1,15 @@
 //! `POST /v1/chat/completions`: peek the body, route the model, then the same-shape fast
 //! path when the upstream serves chat itself, or the canonical path through the adapter.
 
-use async_trait::async_trait;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::{Request, Response, StatusCode};
-use switchboard_core::chat::{ChatChunk, ChatRequest};
-use switchboard_core::sse::{DONE_FRAME, write_data};
+use switchboard_core::chat::ChatRequest;
 use switchboard_core::{ChatPeek, Endpoint, GatewayError};
 
 use crate::access_log::RequestLog;
 use crate::body::ResponseBody;
 use crate::call::{Call, read_body};
-use crate::encoder::{Shaper, serve_stream};
+use crate::encoder::{DataShaper, serve_stream};
 use crate::{Gateway, passthrough, respond};
 
 /// Serves one chat completion request.
@@ -54,34 +52,5 @@ where
     let chunks = call
         .before_first_byte(adapter.chat_stream(&call.cx, request))
         .await?;
-    serve_stream(&call, chunks, ChatShaper { strip_usage }, None, log).await
-}
-
-/// Canonical chunks as OpenAI chat SSE, ending with `data: [DONE]`.
-struct ChatShaper {
-    /// The client streams without asking for usage: drop the usage-only chunk.
-    strip_usage: bool,
-}
-
-#[async_trait]
-impl Shaper for ChatShaper {
-    fn chunk(&mut self, chunk: ChatChunk, out: &mut BytesMut) {
-        if self.strip_usage && chunk.is_usage_only() {
-            return;
-        }
-        match serde_json::to_vec(&chunk) {
-            Ok(json) => write_data(out, &json),
-            Err(e) => out.extend_from_slice(&respond::error_event(&GatewayError::internal(
-                format!("could not encode a chunk: {e}"),
-            ))),
-        }
-    }
-
-    async fn end(&mut self, out: &mut BytesMut) {
-        out.extend_from_slice(DONE_FRAME);
-    }
-
-    async fn fail(&mut self, err: &GatewayError, out: &mut BytesMut) {
-        out.extend_from_slice(&respond::error_event(err));
-    }
+    serve_stream(&call, chunks, DataShaper::new(strip_usage, Some), None, log).await
 }

@@ -12,6 +12,7 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use http::{Response, StatusCode};
 use switchboard_core::chat::ChatChunk;
+use switchboard_core::sse::{DONE_FRAME, write_data};
 use switchboard_core::{ChunkStream, GatewayError};
 use tokio::time::{Instant, timeout, timeout_at};
 
@@ -42,6 +43,52 @@ pub(crate) trait Shaper: Send + 'static {
     fn heartbeat(&mut self, out: &mut BytesMut) -> bool {
         let _ = out;
         false
+    }
+}
+
+/// Chunks as `data: <json>` frames ended by `data: [DONE]`, each mapped by `map` first
+/// (the shape of chat completions and legacy completions streams). Mid-stream failures are
+/// `data: {"error":...}` with no `[DONE]`, as OpenAI sends them.
+pub(crate) struct DataShaper<F> {
+    /// The client streams without asking for usage: drop the usage-only chunk.
+    strip_usage: bool,
+    map: F,
+}
+
+impl<F> DataShaper<F> {
+    /// A shaper applying `map` to every chunk it sends.
+    pub(crate) fn new(strip_usage: bool, map: F) -> Self {
+        Self { strip_usage, map }
+    }
+}
+
+#[async_trait]
+impl<F, T> Shaper for DataShaper<F>
+where
+    F: FnMut(ChatChunk) -> Option<T> + Send + 'static,
+    T: serde::Serialize,
+{
+    fn chunk(&mut self, chunk: ChatChunk, out: &mut BytesMut) {
+        if self.strip_usage && chunk.is_usage_only() {
+            return;
+        }
+        let Some(mapped) = (self.map)(chunk) else {
+            return;
+        };
+        match serde_json::to_vec(&mapped) {
+            Ok(json) => write_data(out, &json),
+            Err(e) => out.extend_from_slice(&respond::error_event(&GatewayError::internal(
+                format!("could not encode a chunk: {e}"),
+            ))),
+        }
+    }
+
+    async fn end(&mut self, out: &mut BytesMut) {
+        out.extend_from_slice(DONE_FRAME);
+    }
+
+    async fn fail(&mut self, err: &GatewayError, out: &mut BytesMut) {
+        out.extend_from_slice(&respond::error_event(err));
     }
 }
 

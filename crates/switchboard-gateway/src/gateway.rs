@@ -12,6 +12,7 @@ use switchboard_http::{ClientConfig, UpstreamClient};
 use crate::auth::Keys;
 use crate::config::{Config, ConfigErrors, secs};
 use crate::routing::{Provider, Router};
+use crate::store::{MemoryStore, ResponseStore, StoreLimits};
 
 /// The gateway: cheap to clone, shared by every connection.
 #[derive(Clone)]
@@ -29,6 +30,8 @@ pub(crate) struct Inner {
     pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,
     pub(crate) header_read_timeout: Duration,
     pub(crate) shutdown_grace: Duration,
+    pub(crate) store: Arc<dyn ResponseStore>,
+    pub(crate) heartbeat: Duration,
 }
 
 impl Gateway {
@@ -135,6 +138,12 @@ impl Gateway {
                 tls,
                 header_read_timeout: secs(server.header_read_timeout),
                 shutdown_grace: secs(server.shutdown_grace),
+                store: Arc::new(MemoryStore::new(StoreLimits {
+                    max_entries: config.responses.store_max_entries,
+                    max_bytes: config.responses.store_max_bytes,
+                    ttl: secs(config.responses.store_ttl),
+                })),
+                heartbeat: secs(config.responses.heartbeat),
             }),
         })
     }
@@ -142,6 +151,11 @@ impl Gateway {
     /// The address the config asks to listen on.
     pub fn listen_addr(&self) -> SocketAddr {
         self.inner.listen
+    }
+
+    /// The response store.
+    pub fn store(&self) -> &Arc<dyn ResponseStore> {
+        &self.inner.store
     }
 
     /// The routing table.

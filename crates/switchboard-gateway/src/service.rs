@@ -9,14 +9,31 @@ use crate::access_log::RequestLog;
 use crate::body::ResponseBody;
 use crate::{Gateway, handlers, request_id, respond};
 
-/// The endpoints, each with its method. Paths are also served without the `/v1` prefix,
-/// because many clients are configured with a base URL that lacks it.
+/// The endpoints. Paths are also served without the `/v1` prefix, because many clients
+/// are configured with a base URL that lacks it.
 enum Endpoint<'a> {
     ChatCompletions,
+    Completions,
+    Responses,
+    Response(&'a str),
+    ResponseInputItems(&'a str),
     Models,
     Model(&'a str),
     Health,
     Ready,
+}
+
+impl Endpoint<'_> {
+    /// The methods the endpoint answers (HEAD comes with GET).
+    fn methods(&self) -> &'static [Method] {
+        match self {
+            Endpoint::ChatCompletions | Endpoint::Completions | Endpoint::Responses => {
+                &[Method::POST]
+            }
+            Endpoint::Response(_) => &[Method::GET, Method::DELETE],
+            _ => &[Method::GET],
+        }
+    }
 }
 
 impl Gateway {
@@ -56,19 +73,19 @@ impl Gateway {
         let path = request.uri().path().to_owned();
         let endpoint =
             endpoint(&path).ok_or_else(|| GatewayError::unknown_path(method.as_str(), &path))?;
-        let allowed = match endpoint {
-            Endpoint::ChatCompletions => Method::POST,
-            _ => Method::GET,
-        };
+        let allowed = endpoint.methods();
         // HEAD is GET without a body (hyper drops the body on the wire).
-        if method != allowed && !(method == Method::HEAD && allowed == Method::GET) {
+        let head_as_get = method == Method::HEAD && allowed.contains(&Method::GET);
+        if !allowed.contains(&method) && !head_as_get {
+            let allow = allowed
+                .iter()
+                .map(Method::as_str)
+                .collect::<Vec<_>>()
+                .join(", ");
             let mut headers = HeaderMap::new();
-            let allow = if allowed == Method::POST {
-                "POST"
-            } else {
-                "GET"
-            };
-            headers.insert(ALLOW, HeaderValue::from_static(allow));
+            if let Ok(value) = HeaderValue::from_str(&allow) {
+                headers.insert(ALLOW, value);
+            }
             return Err(
                 GatewayError::method_not_allowed(method.as_str(), &path).with_headers(headers)
             );
@@ -81,6 +98,16 @@ impl Gateway {
         self.inner.keys.check(request.headers())?;
         match endpoint {
             Endpoint::ChatCompletions => crate::chat::serve(self, request, log).await,
+            Endpoint::Completions => crate::completions::serve(self, request, log).await,
+            Endpoint::Responses => crate::responses::create(self, request, log).await,
+            Endpoint::Response(id) if method == Method::DELETE => {
+                crate::responses::delete(self, &percent_decode(id)).await
+            }
+            Endpoint::Response(id) => crate::responses::get(self, &percent_decode(id)).await,
+            Endpoint::ResponseInputItems(id) => {
+                let query = request.uri().query().unwrap_or_default().to_owned();
+                crate::responses::input_items(self, &percent_decode(id), &query).await
+            }
             Endpoint::Models => Ok(handlers::list_models(self, &log.request_id).await),
             Endpoint::Model(id) => handlers::get_model(self, &percent_decode(id)),
             Endpoint::Health | Endpoint::Ready => Err(GatewayError::internal("unreachable route")),
@@ -96,12 +123,20 @@ fn endpoint(path: &str) -> Option<Endpoint<'_>> {
     }
     let rest = path.strip_prefix("/v1").unwrap_or(path);
     match rest {
-        "/chat/completions" => Some(Endpoint::ChatCompletions),
-        "/models" => Some(Endpoint::Models),
-        _ => rest
-            .strip_prefix("/models/")
-            .filter(|id| !id.is_empty())
-            .map(Endpoint::Model),
+        "/chat/completions" => return Some(Endpoint::ChatCompletions),
+        "/completions" => return Some(Endpoint::Completions),
+        "/responses" => return Some(Endpoint::Responses),
+        "/models" => return Some(Endpoint::Models),
+        _ => {}
+    }
+    if let Some(id) = rest.strip_prefix("/models/").filter(|id| !id.is_empty()) {
+        return Some(Endpoint::Model(id));
+    }
+    let id = rest.strip_prefix("/responses/")?;
+    match id.strip_suffix("/input_items") {
+        Some(id) if !id.is_empty() && !id.contains('/') => Some(Endpoint::ResponseInputItems(id)),
+        _ if !id.is_empty() && !id.contains('/') => Some(Endpoint::Response(id)),
+        _ => None,
     }
 }
 
@@ -152,6 +187,24 @@ mod tests {
             Some(Endpoint::Model("a/b"))
         ));
         assert!(endpoint("/v1/models/").is_none());
+        assert!(matches!(
+            endpoint("/v1/completions"),
+            Some(Endpoint::Completions)
+        ));
+        assert!(matches!(
+            endpoint("/v1/responses"),
+            Some(Endpoint::Responses)
+        ));
+        assert!(matches!(
+            endpoint("/v1/responses/resp_1"),
+            Some(Endpoint::Response("resp_1"))
+        ));
+        assert!(matches!(
+            endpoint("/responses/resp_1/input_items"),
+            Some(Endpoint::ResponseInputItems("resp_1"))
+        ));
+        assert!(endpoint("/v1/responses/").is_none());
+        assert!(endpoint("/v1/responses/a/b").is_none());
         assert!(endpoint("/v1/embeddings").is_none());
     }
 }

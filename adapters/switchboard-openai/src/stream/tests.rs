@@ -131,6 +131,9 @@ fn a_cut_stream_is_an_error_but_a_finished_one_without_done_is_not() {
     let cut = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n";
     let err = decode_in_pieces(cut.as_bytes(), 5).unwrap_err();
     assert!(err.message().contains("before it finished"));
+    // An explicit `"finish_reason": null` is not a finish.
+    let cut = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"},\"finish_reason\":null}]}\n\n";
+    assert!(decode_in_pieces(cut.as_bytes(), 5).is_err());
     let finished =
         "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
     assert_eq!(decode_in_pieces(finished.as_bytes(), 3).unwrap().len(), 1);

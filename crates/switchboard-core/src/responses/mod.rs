@@ -14,7 +14,44 @@
 //! echoes). Both sides are pure: no I/O, tested as data.
 
 mod echo;
+mod events;
+mod from_chat;
+pub mod ids;
+mod input;
+mod items;
+mod request;
+mod response;
+mod stream;
+mod to_chat;
 mod tool_names;
+mod tools;
+mod usage;
 
 pub use echo::ResponseEcho;
+pub use events::{
+    CallDeltaEvent, ContentPartEvent, CustomToolCallInputDoneEvent, ErrorEvent,
+    FunctionCallArgumentsDoneEvent, LifecycleEvent, OutputItemEvent, PartStatus, RefusalDeltaEvent,
+    RefusalDoneEvent, ResponseStreamEvent, SummaryPartEvent, SummaryTextDeltaEvent,
+    SummaryTextDoneEvent, TextDeltaEvent, TextDoneEvent,
+};
+pub use from_chat::{chunks_from_chat, response_from_chat};
+pub use ids::IdGen;
+pub use input::{
+    CustomToolCallInput, FilePart, FunctionCallInput, ImagePart, Input, InputContent, InputItem,
+    InputPart, ItemReference, MessageInput, OutputTextPart, ReasoningInput, ReasoningPart,
+    RefusalPart, TextPart, ToolOutput,
+};
+pub use items::{
+    AssistantRole, CustomToolCallItem, FunctionCallItem, ItemStatus, OutputContent, OutputItem,
+    OutputMessage, ReasoningItem, ReasoningText, SummaryText,
+};
+pub use request::{CreateResponse, ReasoningParam, TextFormat, TextParam};
+pub use response::{IncompleteDetails, IncompleteReason, Response, ResponseError, ResponseStatus};
+pub use stream::ResponseStream;
+pub use to_chat::{ChatTranslation, SystemPolicy, TranslateOptions, to_chat};
 pub use tool_names::{ToolNames, ToolOrigin};
+pub use tools::{
+    AllowedTools, CustomTool, CustomToolFormat, FunctionTool, NamespaceTool, ResponsesTool,
+    ResponsesToolChoice, ToolChoiceName,
+};
+pub use usage::{InputTokensDetails, OutputTokensDetails, ResponseUsage};

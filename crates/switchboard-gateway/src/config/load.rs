@@ -178,8 +178,15 @@ fn check(config: &Config, notes: &mut Vec<String>) -> ConfigErrors {
             "upstream.pool_idle_timeout",
             config.upstream.pool_idle_timeout,
         ),
+        ("responses.store_ttl", config.responses.store_ttl),
+        ("responses.heartbeat", config.responses.heartbeat),
     ] {
         check_seconds(key, value, &mut errors);
+    }
+    if config.responses.store_max_entries == 0 || config.responses.store_max_bytes == 0 {
+        errors.push(
+            "responses.store_max_entries and responses.store_max_bytes must be greater than 0",
+        );
     }
     if server.max_body_bytes == 0 {
         errors.push("server.max_body_bytes must be greater than 0");

@@ -14,6 +14,6 @@ pub use errors::ConfigErrors;
 pub use load::{ConfigSource, DEFAULT_FILE, Loaded, load, load_with_listen, parse_toml};
 pub(crate) use types::secs;
 pub use types::{
-    Config, LogConfig, LogFormat, ModelConfig, ProviderConfig, ServerConfig, TlsConfig,
-    UpstreamConfig,
+    Config, LogConfig, LogFormat, ModelConfig, ProviderConfig, ResponsesConfig, ServerConfig,
+    TlsConfig, UpstreamConfig,
 };

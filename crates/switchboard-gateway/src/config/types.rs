@@ -18,6 +18,8 @@ pub struct Config {
     pub upstream: UpstreamConfig,
     /// `[log]`: what is logged and how.
     pub log: LogConfig,
+    /// `[responses]`: the Responses API's store and streams.
+    pub responses: ResponsesConfig,
     /// `[providers.NAME]`: named upstreams.
     pub providers: BTreeMap<String, ProviderConfig>,
     /// `[[models]]`: the model names clients may ask for.
@@ -98,6 +100,32 @@ impl Default for UpstreamConfig {
             pool_max_idle_per_host: 512,
             http2: true,
             ca_certs: Vec::new(),
+        }
+    }
+}
+
+/// `[responses]`: what `store: true` keeps, and how translated streams stay alive.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ResponsesConfig {
+    /// Most responses the in-memory store keeps; the oldest go first. Default 10000.
+    pub store_max_entries: usize,
+    /// Most bytes the in-memory store keeps (JSON size). Default 256 MiB.
+    pub store_max_bytes: usize,
+    /// Seconds a stored response is kept. Default 86400 (a day).
+    pub store_ttl: f64,
+    /// Seconds of upstream silence after which a translated stream sends a
+    /// `response.in_progress` event, so clients' idle timers do not fire. Default 15.
+    pub heartbeat: f64,
+}
+
+impl Default for ResponsesConfig {
+    fn default() -> Self {
+        Self {
+            store_max_entries: 10_000,
+            store_max_bytes: 256 << 20,
+            store_ttl: 86_400.0,
+            heartbeat: 15.0,
         }
     }
 }

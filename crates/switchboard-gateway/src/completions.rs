@@ -1,0 +1,64 @@
+//! `POST /v1/completions` (legacy): forwarded as is to an upstream that serves it, else
+//! translated to a chat completion and the answer back to `text_completion` objects.
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use switchboard_core::chat::ChatChunk;
+use switchboard_core::completions::{
+    CompletionRequest, chunk_from_chat, completion_from_chat, to_chat,
+};
+use switchboard_core::{ChatPeek, Endpoint, GatewayError};
+
+use crate::access_log::RequestLog;
+use crate::body::ResponseBody;
+use crate::call::{Call, read_body};
+use crate::encoder::{DataShaper, serve_stream};
+use crate::{Gateway, passthrough, respond};
+
+/// Serves one legacy completion request.
+pub(crate) async fn serve<B>(
+    gateway: &Gateway,
+    request: Request<B>,
+    log: &mut RequestLog,
+) -> Result<Response<ResponseBody>, GatewayError>
+where
+    B: http_body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (_, body) = read_body(gateway, request, log).await?;
+    let peek = ChatPeek::parse(&body)?;
+    log.stream = peek.stream;
+    let (call, upstream_model) = Call::route(gateway, &peek.model, log)?;
+    let strip_usage = peek.stream && !peek.include_usage;
+    if call.provider.adapter.native(Endpoint::Completions) {
+        let body = peek.rewrite(&body, &upstream_model, true);
+        return passthrough::serve(
+            &call,
+            Endpoint::Completions,
+            body,
+            peek.stream,
+            strip_usage,
+            log,
+        )
+        .await;
+    }
+    let request: CompletionRequest = serde_json::from_slice(&body).map_err(|e| {
+        GatewayError::invalid_request(format!("the request body has the wrong shape: {e}"))
+    })?;
+    let mut chat = to_chat(&request)?;
+    chat.model = upstream_model.into_owned();
+    let adapter = call.provider.adapter.clone();
+    if !peek.stream {
+        let response = call.within_total(adapter.chat(&call.cx, chat)).await?;
+        log.usage = response.usage().cloned();
+        return Ok(respond::json_value(
+            StatusCode::OK,
+            &completion_from_chat(&response),
+        ));
+    }
+    let chunks = call
+        .before_first_byte(adapter.chat_stream(&call.cx, chat))
+        .await?;
+    let shaper = DataShaper::new(strip_usage, |chunk: ChatChunk| chunk_from_chat(&chunk));
+    serve_stream(&call, chunks, shaper, None, log).await
+}

@@ -1,0 +1,153 @@
+//! `POST /v1/responses`.
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http::{Request, Response, StatusCode};
+use serde_json::{Value, json};
+use switchboard_core::responses::{
+    CreateResponse, Input, InputItem, Response as ResponseObject, ResponseStream, TranslateOptions,
+    ids, to_chat,
+};
+use switchboard_core::{ChatPeek, ChunkStream, Endpoint, GatewayError};
+
+use super::history::{expand, referenced_items};
+use super::shaper::{ResponsesShaper, StoreTarget};
+use super::{native, now};
+use crate::access_log::RequestLog;
+use crate::body::ResponseBody;
+use crate::call::{Call, read_body};
+use crate::encoder::serve_stream;
+use crate::store::StoredResponse;
+use crate::{Gateway, respond};
+
+/// Serves one `POST /v1/responses`.
+pub(crate) async fn create<B>(
+    gateway: &Gateway,
+    request: Request<B>,
+    log: &mut RequestLog,
+) -> Result<Response<ResponseBody>, GatewayError>
+where
+    B: http_body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (_, body) = read_body(gateway, request, log).await?;
+    let peek = ChatPeek::parse(&body)?;
+    log.stream = peek.stream;
+    let (call, upstream_model) = Call::route(gateway, &peek.model, log)?;
+    if call.provider.adapter.native(Endpoint::Responses) {
+        let body = peek.rewrite(&body, &upstream_model, false);
+        return native::serve(&call, body, peek.stream, log).await;
+    }
+
+    let request: CreateResponse = serde_json::from_slice(&body).map_err(|e| {
+        GatewayError::invalid_request(format!("the request body has the wrong shape: {e}"))
+    })?;
+    let store = gateway.store();
+    let history = match &request.previous_response_id {
+        Some(id) => expand(store.as_ref(), id).await?,
+        None => Vec::new(),
+    };
+    let references = referenced_items(store.as_ref(), &request.input).await?;
+    let lookup = |id: &str| references.get(id).cloned();
+    let translation = to_chat(&request, &history, &lookup, &TranslateOptions::default())?;
+    let mut chat = translation.request;
+    chat.model = upstream_model.into_owned();
+
+    let id = ids::response_id(fastrand::u128(..));
+    let created_at = now();
+    let target = translation.echo.store.then(|| StoreTarget {
+        store: store.clone(),
+        previous_response_id: request.previous_response_id.clone(),
+        input_items: input_items(&request.input, &references),
+    });
+    // The upstream always streams: a non-streaming client gets the stream folded, so a
+    // streaming-only upstream serves both, and timeouts and usage work the same way.
+    let adapter = call.provider.adapter.clone();
+    let chunks = call
+        .before_first_byte(adapter.chat_stream(&call.cx, chat))
+        .await?;
+    let stream = ResponseStream::new(id, created_at, translation.echo, translation.tool_names);
+    if peek.stream {
+        let shaper = ResponsesShaper::new(stream, target);
+        return serve_stream(&call, chunks, shaper, Some(gateway.inner.heartbeat), log).await;
+    }
+    let response = call.within_total(fold(chunks, stream, log)).await?;
+    let json = serde_json::to_value(&response)
+        .map_err(|e| GatewayError::internal(format!("could not encode the response: {e}")))?;
+    if let Some(target) = target {
+        target.save(&json).await;
+    }
+    Ok(respond::json_value(StatusCode::OK, &json))
+}
+
+/// Runs a whole upstream stream through the state machine for a non-streaming client.
+/// A failure is an HTTP error: nothing has been sent yet.
+async fn fold(
+    mut chunks: ChunkStream,
+    mut stream: ResponseStream,
+    log: &mut RequestLog,
+) -> Result<ResponseObject, GatewayError> {
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
+        if let Some(usage) = chunk.usage() {
+            log.usage = Some(usage.clone());
+        }
+        stream.push(&chunk);
+    }
+    stream.finish(now());
+    Ok(stream.into_response())
+}
+
+/// This request's own input as stored items, each with an id (OpenAI assigns one to
+/// items that came without; ids must be unique across the store for `item_reference`).
+/// References are stored resolved, so replaying this response later does not depend on
+/// the referenced one still being stored.
+fn input_items(input: &Input, references: &HashMap<String, Value>) -> Vec<Value> {
+    let next_id = || format!("msg_{:032x}", fastrand::u128(..));
+    match input {
+        Input::Text(text) => vec![json!({
+            "id": next_id(),
+            "type": "message",
+            "role": "user",
+            "content": [{"type": "input_text", "text": text}],
+        })],
+        Input::Items(items) => items
+            .iter()
+            .filter_map(|item| match item {
+                InputItem::ItemReference(r) => references.get(&r.id).cloned(),
+                other => serde_json::to_value(other).ok(),
+            })
+            .map(|mut item| {
+                if let Some(object) = item.as_object_mut() {
+                    if !object.get("id").is_some_and(Value::is_string) {
+                        object.insert("id".into(), Value::String(next_id()));
+                    }
+                    object
+                        .entry("type")
+                        .or_insert_with(|| Value::String("message".into()));
+                }
+                item
+            })
+            .collect(),
+    }
+}
+
+/// Saves a stored record (used by both the streaming and non-streaming paths).
+pub(super) fn record(
+    response: &Value,
+    previous_response_id: Option<String>,
+    input_items: Vec<Value>,
+) -> StoredResponse {
+    StoredResponse {
+        id: response
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        previous_response_id,
+        response: response.clone(),
+        input_items,
+    }
+}

@@ -1,0 +1,91 @@
+//! Canonical chunks as a Responses event stream: the core state machine does the
+//! translation; this drives it from the encoder and stores the final response before the
+//! terminal event goes out, so the next request can already refer to it.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::BytesMut;
+use serde_json::Value;
+use switchboard_core::GatewayError;
+use switchboard_core::chat::ChatChunk;
+use switchboard_core::responses::{ResponseStream, ResponseStreamEvent};
+
+use super::create::record;
+use super::now;
+use crate::encoder::Shaper;
+use crate::store::ResponseStore;
+
+/// Where and what to store once the response is over (`store: true`).
+pub(super) struct StoreTarget {
+    pub(super) store: Arc<dyn ResponseStore>,
+    pub(super) previous_response_id: Option<String>,
+    pub(super) input_items: Vec<Value>,
+}
+
+impl StoreTarget {
+    /// Stores the finished `response`. A failed write is logged, not fatal to the client's
+    /// answer (which is already on its way).
+    pub(super) async fn save(self, response: &Value) {
+        let record = record(response, self.previous_response_id, self.input_items);
+        let id = record.id.clone();
+        if let Err(e) = self.store.put(record).await {
+            tracing::warn!(response_id = %id, error = %e, "could not store the response");
+        }
+    }
+}
+
+/// Drives a [`ResponseStream`] from the encoder.
+pub(super) struct ResponsesShaper {
+    stream: ResponseStream,
+    target: Option<StoreTarget>,
+}
+
+impl ResponsesShaper {
+    pub(super) fn new(stream: ResponseStream, target: Option<StoreTarget>) -> Self {
+        Self { stream, target }
+    }
+
+    async fn save(&mut self) {
+        if let Some(target) = self.target.take() {
+            match serde_json::to_value(self.stream.response()) {
+                Ok(json) => target.save(&json).await,
+                Err(e) => tracing::warn!(error = %e, "could not encode the response to store it"),
+            }
+        }
+    }
+}
+
+fn write(events: Vec<ResponseStreamEvent>, out: &mut BytesMut) {
+    for event in events {
+        event.write_sse(out);
+    }
+}
+
+#[async_trait]
+impl Shaper for ResponsesShaper {
+    fn open(&mut self, out: &mut BytesMut) {
+        write(self.stream.start(), out);
+    }
+
+    fn chunk(&mut self, chunk: ChatChunk, out: &mut BytesMut) {
+        write(self.stream.push(&chunk), out);
+    }
+
+    async fn end(&mut self, out: &mut BytesMut) {
+        let events = self.stream.finish(now());
+        self.save().await;
+        write(events, out);
+    }
+
+    async fn fail(&mut self, err: &GatewayError, out: &mut BytesMut) {
+        let events = self.stream.fail(err, now());
+        self.save().await;
+        write(events, out);
+    }
+
+    fn heartbeat(&mut self, out: &mut BytesMut) -> bool {
+        self.stream.heartbeat().write_sse(out);
+        true
+    }
+}
