@@ -14,6 +14,7 @@ use switchboard_openai as _;
 
 pub mod client;
 pub mod gateway;
+pub mod schema;
 pub mod upstream;
 
 pub use client::{Client, Reply as ClientReply};
@@ -33,7 +34,8 @@ pub mod fixtures {
         include_str!("fixtures/chat-streaming-detailed-usage.sse");
 }
 
-/// Every error body must carry OpenAI's four keys; returns the error object.
+/// Every error body must be OpenAI's `ErrorResponse` (all four keys, `param` and `code`
+/// possibly null); returns the error object.
 pub fn assert_openai_error(body: &[u8]) -> serde_json::Map<String, serde_json::Value> {
     let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_else(|e| {
         panic!(
@@ -41,13 +43,9 @@ pub fn assert_openai_error(body: &[u8]) -> serde_json::Map<String, serde_json::V
             String::from_utf8_lossy(body)
         )
     });
-    let obj = v["error"]
+    schema::validate("ErrorResponse", &v);
+    v["error"]
         .as_object()
         .unwrap_or_else(|| panic!("no error object in {v}"))
-        .clone();
-    for key in ["message", "type", "param", "code"] {
-        assert!(obj.contains_key(key), "error body lacks `{key}`: {v}");
-    }
-    assert!(obj["message"].is_string() && obj["type"].is_string(), "{v}");
-    obj
+        .clone()
 }

@@ -1,6 +1,8 @@
 //! Every failure is an OpenAI-shaped error with the right status: bad input, auth, limits,
 //! and each way an upstream can fail.
 
+use std::time::Duration;
+
 use serde_json::json;
 use tests::fixtures::CHAT_BASIC_REQUEST;
 use tests::{Client, Reply, TestGateway, Upstream, assert_openai_error};
@@ -57,7 +59,9 @@ async fn a_wrong_or_missing_key_is_401() {
         assert!(!reply.text().contains("sk-right"));
         assert_eq!(assert_openai_error(&reply.body)["code"], "invalid_api_key");
         // /v1/models needs the key too; /health does not.
-        assert_eq!(client.get("/v1/models").await.status, 401);
+        let reply = client.get("/v1/models").await;
+        assert_eq!(reply.status, 401);
+        assert_openai_error(&reply.body);
         assert_eq!(client.get("/health").await.status, 200);
     }
     let ok = Client::new(gw.url())
@@ -82,13 +86,22 @@ async fn a_body_over_the_cap_is_413() {
     let mut tcp = tokio::net::TcpStream::connect(gw.addr).await.unwrap();
     let chunk = "x".repeat(1500);
     let request = format!(
-        "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\ncontent-type: application/json\r\n\r\n{:x}\r\n{chunk}\r\n0\r\n\r\n",
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nconnection: close\r\ntransfer-encoding: chunked\r\ncontent-type: application/json\r\n\r\n{:x}\r\n{chunk}\r\n0\r\n\r\n",
         chunk.len()
     );
     tcp.write_all(request.as_bytes()).await.unwrap();
     let mut head = [0u8; 12];
     tcp.read_exact(&mut head).await.unwrap();
     assert_eq!(&head, b"HTTP/1.1 413");
+    // With `connection: close` the answer ends at EOF; its body is an OpenAI error too.
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut rest))
+        .await
+        .expect("the gateway closes the connection")
+        .unwrap();
+    let rest = String::from_utf8(rest).unwrap();
+    let (_, body) = rest.split_once("\r\n\r\n").unwrap();
+    assert_openai_error(body.as_bytes());
 }
 
 #[tokio::test]
@@ -172,6 +185,7 @@ async fn an_upstream_500_with_an_openai_body_is_forwarded_as_is() {
         let reply = Client::new(gw.url()).chat(&req).await;
         assert_eq!(reply.status, 500);
         assert_eq!(reply.text(), BODY);
+        assert_openai_error(&reply.body);
     }
 }
 
@@ -229,4 +243,5 @@ async fn unknown_paths_are_404_and_wrong_methods_405() {
     let reply = client.post("/v1/models", "{}").await;
     assert_eq!(reply.status, 405);
     assert_eq!(reply.headers["allow"], "GET");
+    assert_openai_error(&reply.body);
 }

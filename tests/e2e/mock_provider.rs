@@ -2,6 +2,7 @@
 //! reasoning, usage and scripted errors.
 
 use serde_json::{Value, json};
+use tests::schema::{validate, validate_sse_chat};
 use tests::{Client, TestGateway, assert_openai_error};
 
 fn frames(text: &str) -> Vec<Value> {
@@ -20,6 +21,7 @@ async fn answers_from_the_prompt() {
         .await;
     assert_eq!(reply.status, 200);
     let v = reply.json();
+    validate("CreateChatCompletionResponse", &v);
     assert_eq!(v["object"], "chat.completion");
     assert_eq!(
         v["choices"][0]["message"]["content"],
@@ -36,6 +38,7 @@ async fn streams_end_with_done_and_strip_usage_unless_asked() {
         json!({"model":"mock","stream":true,"messages":[{"role":"user","content":"one two"}]});
     let text = client.chat(&body).await.text();
     assert!(text.ends_with("data: [DONE]\n\n"));
+    validate_sse_chat(&text);
     let chunks = frames(&text);
     assert!(
         chunks
@@ -51,7 +54,9 @@ async fn streams_end_with_done_and_strip_usage_unless_asked() {
 
     let mut with_usage = body.clone();
     with_usage["stream_options"] = json!({"include_usage": true});
-    let chunks = frames(&client.chat(&with_usage).await.text());
+    let text = client.chat(&with_usage).await.text();
+    validate_sse_chat(&text);
+    let chunks = frames(&text);
     let last = chunks.last().unwrap();
     assert_eq!(last["choices"], json!([]));
     assert_eq!(last["usage"]["completion_tokens"], 4);
@@ -66,6 +71,7 @@ async fn tool_calls_and_reasoning_stream_in_openai_shape() {
             "tools":[{"type":"function","function":{"name":"lookup","parameters":{"type":"object","properties":{"q":{"type":"string"}}}}}]}))
         .await
         .text();
+    validate_sse_chat(&text);
     let chunks = frames(&text);
     let reasoning: String = chunks
         .iter()

@@ -1,5 +1,6 @@
 //! `GET /v1/models` and `GET /v1/models/{id}`.
 
+use tests::schema::validate;
 use tests::{Client, Reply, TestGateway, Upstream, assert_openai_error};
 
 #[tokio::test]
@@ -31,6 +32,7 @@ async fn lists_configured_names_then_what_prefix_routes_offer() {
     ))
     .await;
     let v = Client::new(gw.url()).get("/v1/models").await.json();
+    validate("ListModelsResponse", &v);
     assert_eq!(v["object"], "list");
     let ids: Vec<&str> = v["data"]
         .as_array()
@@ -56,6 +58,7 @@ async fn a_provider_that_cannot_list_is_skipped() {
     .await;
     let reply = Client::new(gw.url()).get("/v1/models").await;
     assert_eq!(reply.status, 200);
+    validate("ListModelsResponse", &reply.json());
     assert_eq!(reply.json()["data"].as_array().unwrap().len(), 1);
 }
 
@@ -67,6 +70,7 @@ async fn one_model_by_id() {
     .await;
     let client = Client::new(gw.url());
     let v = client.get("/v1/models/fast").await.json();
+    validate("Model", &v);
     assert_eq!(
         (
             v["id"].as_str(),
@@ -75,14 +79,11 @@ async fn one_model_by_id() {
         ),
         (Some("fast"), Some("model"), Some("m"))
     );
-    assert_eq!(
-        client.get("/v1/models/m%2Fanything").await.json()["id"],
-        "m/anything"
-    );
-    assert_eq!(
-        client.get("/v1/models/m/anything").await.json()["id"],
-        "m/anything"
-    );
+    for path in ["/v1/models/m%2Fanything", "/v1/models/m/anything"] {
+        let v = client.get(path).await.json();
+        validate("Model", &v);
+        assert_eq!(v["id"], "m/anything");
+    }
     let reply = client.get("/v1/models/nope").await;
     assert_eq!(reply.status, 404);
     assert_eq!(assert_openai_error(&reply.body)["code"], "model_not_found");

@@ -23,6 +23,9 @@ async fn non_stream_round_trips_unknown_fields_both_ways() {
     assert_eq!(reply.status, 200);
     // The response body is the upstream's, byte for byte.
     assert_eq!(reply.text(), CHAT_BASIC_RESPONSE);
+    // TODO(schema): validate as CreateChatCompletionResponse once recording and spec agree: the
+    // recording has `system_fingerprint: null` (spec: a string) and no `choices[0].logprobs`
+    // (spec: required). The body is the upstream's byte for byte, so the gateway is not at fault.
     assert_eq!(reply.headers["x-ratelimit-remaining-requests"], "499");
     assert!(reply.headers.get("set-cookie").is_none());
     assert!(reply.headers.contains_key("x-request-id"));
@@ -94,6 +97,8 @@ async fn stream_bytes_pass_untouched_when_the_client_asked_for_usage() {
             .starts_with("text/event-stream")
     );
     assert_eq!(reply.text(), CHAT_STREAMING_USAGE_SSE);
+    // TODO(schema): validate_sse_chat once recording and spec agree: every recorded chunk has
+    // `system_fingerprint: null`, the spec says a string. The bytes are the upstream's, untouched.
 }
 
 #[tokio::test]
@@ -114,6 +119,8 @@ async fn usage_is_always_asked_for_and_stripped_when_the_client_did_not_ask() {
         .collect();
     assert_eq!(reply.text(), expected);
     assert!(reply.text().ends_with("data: [DONE]\n\n"));
+    // TODO(schema): validate_sse_chat once recording and spec agree: every recorded chunk has
+    // `system_fingerprint: null`, the spec says a string. The bytes are the upstream's, untouched.
 }
 
 #[tokio::test]
@@ -125,6 +132,8 @@ async fn recorded_stream_with_vendor_fields_arrives_whole() {
         .await;
     assert_eq!(reply.text(), CHAT_STREAMING_SSE);
     assert!(reply.text().contains("\"obfuscation\""));
+    // TODO(schema): validate_sse_chat once recording and spec agree: every recorded chunk has
+    // `system_fingerprint: null`, the spec says a string. The bytes are the upstream's, untouched.
 }
 
 #[tokio::test]
@@ -154,6 +163,8 @@ async fn a_tls_upstream_with_a_private_ca_is_reached_over_h2() {
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(reply.text(), CHAT_STREAMING_USAGE_SSE);
+    // TODO(schema): validate_sse_chat once recording and spec agree: every recorded chunk has
+    // `system_fingerprint: null`, the spec says a string. The bytes are the upstream's, untouched.
     assert_eq!(upstream.only_request().version, http::Version::HTTP_2);
 }
 

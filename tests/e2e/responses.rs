@@ -2,7 +2,7 @@
 //! OpenAI-compatible chat server), stored and replayed, and forwarded natively.
 
 use serde_json::{Value, json};
-use tests::{Client, Reply, Seen, TestGateway, Upstream, assert_openai_error};
+use tests::{Client, Reply, Seen, TestGateway, Upstream, assert_openai_error, schema};
 
 /// The `data:` objects of a Responses stream, checking each `event:` line matches `type`.
 fn events(text: &str) -> Vec<Value> {
@@ -34,6 +34,9 @@ fn types(events: &[Value]) -> Vec<&str> {
 
 /// Sequence numbers count from 0 by one; `output_index` never goes back.
 fn assert_well_formed(events: &[Value]) {
+    for event in events {
+        schema::validate("ResponseStreamEvent", event);
+    }
     for (i, e) in events.iter().enumerate() {
         assert_eq!(e["sequence_number"], i as u64, "{e}");
     }
@@ -57,6 +60,7 @@ async fn a_plain_request_against_the_mock() {
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text());
     let r = reply.json();
+    schema::validate("Response", &r);
     assert!(r["id"].as_str().unwrap().starts_with("resp_"));
     assert_eq!(
         (r["object"].as_str(), r["status"].as_str()),
@@ -344,6 +348,7 @@ async fn length_is_incomplete_and_an_upstream_failure_is_failed() {
         )
         .await
         .json();
+    schema::validate("Response", &r);
     assert_eq!(r["status"], "incomplete");
     assert_eq!(r["incomplete_details"]["reason"], "max_output_tokens");
 
@@ -357,6 +362,7 @@ async fn length_is_incomplete_and_an_upstream_failure_is_failed() {
         )
         .await
         .text();
+    schema::validate_sse_responses(&text);
     let events = events(&text);
     assert_well_formed(&events);
     let last = events.last().unwrap();
