@@ -262,6 +262,105 @@ async fn stateless_replay_works_and_stores_nothing() {
 }
 
 #[tokio::test]
+async fn reasoning_round_trips_through_a_sealed_token_without_a_store() {
+    let upstream = Upstream::start(weather_upstream).await;
+    let gw = TestGateway::openai(&upstream.base_url(), "").await;
+    let client = Client::new(gw.url());
+    let tool: Value = serde_json::from_str(WEATHER_TOOL).unwrap();
+    let first = client
+        .post(
+            "/v1/responses",
+            json!({"model":"m","store":false,"include":["reasoning.encrypted_content"],
+                "input":"Weather in Paris?","tools":[tool]})
+            .to_string(),
+        )
+        .await
+        .json();
+    schema::validate("Response", &first);
+    let reasoning = &first["output"][0];
+    assert_eq!(reasoning["type"], "reasoning");
+    let token = reasoning["encrypted_content"].as_str().unwrap();
+    assert!(
+        token.starts_with("swb1.") && !token.contains("weather"),
+        "{token}"
+    );
+
+    // Codex replays reasoning with `content: null` and only the token.
+    let mut replayed = reasoning.clone();
+    replayed["content"] = Value::Null;
+    replayed["summary"] = json!([]);
+    let input = json!([
+        {"role":"user","content":"Weather in Paris?"},
+        replayed,
+        first["output"][1],
+        {"type":"function_call_output","call_id":"call_w1","output":"sunny"},
+    ]);
+    let second = client
+        .post(
+            "/v1/responses",
+            json!({"model":"m","store":false,"input":input,"tools":[tool]}).to_string(),
+        )
+        .await;
+    assert_eq!(second.status, 200, "{}", second.text());
+    let sent = upstream.seen()[1].json();
+    assert_eq!(
+        sent["messages"][1]["reasoning_content"], "Need the weather.",
+        "{sent}"
+    );
+    assert!(
+        !sent.to_string().contains("swb1."),
+        "the token itself never goes upstream"
+    );
+
+    // A token from elsewhere is ignored, not forwarded.
+    let mut foreign = reasoning.clone();
+    foreign["content"] = Value::Null;
+    foreign["encrypted_content"] = json!("gAAAAABo-from-someone-else");
+    let input = json!([{"role":"user","content":"hi"}, foreign, {"role":"user","content":"again"}]);
+    let third = client
+        .post(
+            "/v1/responses",
+            json!({"model":"m","store":false,"input":input}).to_string(),
+        )
+        .await;
+    assert_eq!(third.status, 200);
+    assert!(!upstream.seen()[2].json().to_string().contains("gAAAAABo"));
+}
+
+#[tokio::test]
+async fn a_long_silence_is_bridged_by_heartbeats() {
+    let frames = concat!(
+        "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"a\"},\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\"},\"finish_reason\":\"stop\"}]}\n\n",
+        "data: [DONE]\n\n",
+    );
+    let upstream =
+        Upstream::start(move |_| Reply::sse(frames).delay(std::time::Duration::from_millis(400)))
+            .await;
+    let gw = TestGateway::openai(&upstream.base_url(), "[responses]\nheartbeat = 0.1\n").await;
+    let text = Client::new(gw.url())
+        .post(
+            "/v1/responses",
+            json!({"model":"m","input":"x","stream":true}).to_string(),
+        )
+        .await
+        .text();
+    schema::validate_sse_responses(&text);
+    let events = events(&text);
+    assert_well_formed(&events);
+    let beats = events
+        .iter()
+        .skip(2)
+        .filter(|e| e["type"] == "response.in_progress")
+        .count();
+    assert!(beats >= 2, "{beats} heartbeats in {text}");
+    assert_eq!(
+        events.last().unwrap()["response"]["output"][0]["content"][0]["text"],
+        "ab"
+    );
+}
+
+#[tokio::test]
 async fn stored_responses_can_be_read_listed_and_deleted() {
     let gw = TestGateway::mock().await;
     let client = Client::new(gw.url());

@@ -11,6 +11,7 @@ use switchboard_http::{ClientConfig, UpstreamClient};
 
 use crate::auth::Keys;
 use crate::config::{Config, ConfigErrors, secs};
+use crate::responses::ReasoningSeal;
 use crate::routing::{Provider, Router};
 use crate::store::{MemoryStore, ResponseStore, StoreLimits};
 
@@ -32,6 +33,7 @@ pub(crate) struct Inner {
     pub(crate) shutdown_grace: Duration,
     pub(crate) store: Arc<dyn ResponseStore>,
     pub(crate) heartbeat: Duration,
+    pub(crate) seal: Arc<ReasoningSeal>,
 }
 
 impl Gateway {
@@ -126,7 +128,16 @@ impl Gateway {
             },
             None => None,
         };
+        let seal = match ReasoningSeal::new(config.responses.reasoning_key.as_ref()) {
+            Ok(seal) => Some(seal),
+            Err(e) => {
+                errors.push(format!("responses.reasoning_key: {e}"));
+                None
+            }
+        };
         errors.into_result()?;
+        // A seal that failed pushed an error above, so here there is one.
+        let seal = seal.ok_or_else(|| ConfigErrors(vec!["responses.reasoning_key".into()]))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 router,
@@ -144,6 +155,7 @@ impl Gateway {
                     ttl: secs(config.responses.store_ttl),
                 })),
                 heartbeat: secs(config.responses.heartbeat),
+                seal: Arc::new(seal),
             }),
         })
     }

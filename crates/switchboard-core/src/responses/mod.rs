@@ -47,7 +47,7 @@ pub use items::{
 };
 pub use request::{CreateResponse, ReasoningParam, TextFormat, TextParam};
 pub use response::{IncompleteDetails, IncompleteReason, Response, ResponseError, ResponseStatus};
-pub use stream::ResponseStream;
+pub use stream::{ResponseStream, Sealer};
 pub use to_chat::{ChatTranslation, SystemPolicy, TranslateOptions, to_chat};
 pub use tool_names::{ToolNames, ToolOrigin};
 pub use tools::{

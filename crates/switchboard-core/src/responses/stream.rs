@@ -26,6 +26,7 @@ use serde_json::Value;
 
 use self::calls::ToolCalls;
 use self::core::Core;
+pub use self::core::Sealer;
 use self::outcome::{Outcome, outcome, response_error};
 use self::text::{OpenMessage, OpenReasoning};
 use super::echo::ResponseEcho;
@@ -80,6 +81,14 @@ impl ResponseStream {
             finish_reason: None,
             usage: None,
         }
+    }
+
+    /// Fills each finished reasoning item's `encrypted_content` with `sealer(text)`, for
+    /// clients that replay reasoning without a store (`include:
+    /// ["reasoning.encrypted_content"]`).
+    pub fn with_sealer(mut self, sealer: Sealer) -> Self {
+        self.core.sealer.0 = Some(sealer);
+        self
     }
 
     /// `response.created` and `response.in_progress`; call it before the upstream's

@@ -117,6 +117,9 @@ pub struct ResponsesConfig {
     /// Seconds of upstream silence after which a translated stream sends a
     /// `response.in_progress` event, so clients' idle timers do not fire. Default 15.
     pub heartbeat: f64,
+    /// The key reasoning tokens (`encrypted_content`) are sealed with. Default: a random
+    /// key per process, so tokens do not survive a restart or cross instances.
+    pub reasoning_key: Option<Secret>,
 }
 
 impl Default for ResponsesConfig {
@@ -126,6 +129,7 @@ impl Default for ResponsesConfig {
             store_max_bytes: 256 << 20,
             store_ttl: 86_400.0,
             heartbeat: 15.0,
+            reasoning_key: None,
         }
     }
 }

@@ -41,7 +41,7 @@ where
         return native::serve(&call, body, peek.stream, log).await;
     }
 
-    let request: CreateResponse = serde_json::from_slice(&body).map_err(|e| {
+    let mut request: CreateResponse = serde_json::from_slice(&body).map_err(|e| {
         GatewayError::invalid_request(format!("the request body has the wrong shape: {e}"))
     })?;
     let store = gateway.store();
@@ -49,6 +49,8 @@ where
         Some(id) => expand(store.as_ref(), id).await?,
         None => Vec::new(),
     };
+    let seal = gateway.inner.seal.clone();
+    seal.open_input(&mut request.input);
     let references = referenced_items(store.as_ref(), &request.input).await?;
     let lookup = |id: &str| references.get(id).cloned();
     let translation = to_chat(&request, &history, &lookup, &TranslateOptions::default())?;
@@ -68,7 +70,10 @@ where
     let chunks = call
         .before_first_byte(adapter.chat_stream(&call.cx, chat))
         .await?;
-    let stream = ResponseStream::new(id, created_at, translation.echo, translation.tool_names);
+    let mut stream = ResponseStream::new(id, created_at, translation.echo, translation.tool_names);
+    if request.includes("reasoning.encrypted_content") {
+        stream = stream.with_sealer(Box::new(move |text: &str| seal.seal(text)));
+    }
     if peek.stream {
         let shaper = ResponsesShaper::new(stream, target);
         return serve_stream(&call, chunks, shaper, Some(gateway.inner.heartbeat), log).await;

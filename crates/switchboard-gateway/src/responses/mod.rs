@@ -6,10 +6,12 @@ mod create;
 mod history;
 mod native;
 mod read;
+mod seal;
 mod shaper;
 
 pub(crate) use create::create;
 pub(crate) use read::{delete, get, input_items};
+pub(crate) use seal::ReasoningSeal;
 
 /// Unix seconds now.
 fn now() -> i64 {

@@ -17,7 +17,23 @@ pub(super) struct Core {
     seq: u64,
     /// Events emitted since the last [`Core::take_events`].
     events: Vec<ResponseStreamEvent>,
+    /// Turns a reasoning item's text into its `encrypted_content`, when the client asked.
+    pub(super) sealer: SealerSlot,
 }
+
+/// The optional [`Sealer`]; a closure has no `Debug`, so this prints whether one is set.
+#[derive(Default)]
+pub(super) struct SealerSlot(pub(super) Option<Sealer>);
+
+impl std::fmt::Debug for SealerSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Sealer" } else { "None" })
+    }
+}
+
+/// Makes a reasoning item's `encrypted_content` from its text (the gateway seals it with
+/// a key only it holds; `None` leaves the field null).
+pub type Sealer = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 impl Core {
     /// A core for `response`, whose id seeds the item ids.
@@ -27,7 +43,13 @@ impl Core {
             response,
             seq: 0,
             events: Vec::new(),
+            sealer: SealerSlot::default(),
         }
+    }
+
+    /// The `encrypted_content` for reasoning `text`, if a sealer is set.
+    pub(super) fn seal(&self, text: &str) -> Option<String> {
+        self.sealer.0.as_ref().and_then(|seal| seal(text))
     }
 
     /// Takes the next sequence number.

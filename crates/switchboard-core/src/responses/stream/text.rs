@@ -98,8 +98,8 @@ impl OpenReasoning {
         let item = ReasoningItem {
             id,
             summary: vec![SummaryText { text: text.clone() }],
+            encrypted_content: core.seal(&text),
             content: Some(vec![ReasoningText { text }]),
-            encrypted_content: None,
             status,
         };
         core.done_item(output_index, OutputItem::Reasoning(item));
