@@ -26,6 +26,8 @@ const MAX_RESPONSE_BODY: usize = 64 << 20;
 /// A client of one OpenAI-compatible server.
 pub struct OpenAiAdapter {
     endpoints: Endpoints,
+    /// The upstream is api.openai.com: `max_completion_tokens` stays as it is.
+    is_openai: bool,
     native_responses: bool,
     native_completions: bool,
     secrets: Arc<[String]>,
@@ -47,6 +49,7 @@ impl OpenAiAdapter {
             .and_then(|u| u.host().map(|h| h.eq_ignore_ascii_case("api.openai.com")))
             .unwrap_or(false);
         Ok(Self {
+            is_openai,
             native_responses: match config.responses {
                 Mode::Native => true,
                 Mode::Translate => false,
@@ -93,6 +96,21 @@ pub(crate) fn build(cx: BuildContext<'_>) -> Result<Arc<dyn Adapter>, BuildError
     Ok(Arc::new(OpenAiAdapter::new(&config, cx.transport)?))
 }
 
+impl OpenAiAdapter {
+    /// The output limit under the name the upstream knows: OpenAI wants
+    /// `max_completion_tokens` (and refuses `max_tokens` for reasoning models); most
+    /// compatible servers (Ollama's /v1, older llama.cpp, TGI) know only `max_tokens`.
+    fn name_output_limit(&self, request: &mut ChatRequest) {
+        if self.is_openai {
+            if request.max_completion_tokens.is_none() {
+                request.max_completion_tokens = request.max_tokens.take();
+            }
+        } else if request.max_tokens.is_none() {
+            request.max_tokens = request.max_completion_tokens.take();
+        }
+    }
+}
+
 fn to_body(request: &ChatRequest) -> Result<Bytes, GatewayError> {
     serde_json::to_vec(request)
         .map(Bytes::from)
@@ -124,6 +142,7 @@ impl Adapter for OpenAiAdapter {
     ) -> Result<ChatResponse, GatewayError> {
         request.stream = None;
         request.stream_options = None;
+        self.name_output_limit(&mut request);
         let response = self
             .send(self.endpoints.chat(to_body(&request)?, false))
             .await?;
@@ -138,6 +157,7 @@ impl Adapter for OpenAiAdapter {
         mut request: ChatRequest,
     ) -> Result<ChunkStream, GatewayError> {
         request.stream = Some(true);
+        self.name_output_limit(&mut request);
         let mut options = request.stream_options.take().unwrap_or_default();
         options.include_usage = Some(true);
         request.stream_options = Some(StreamOptions { ..options });

@@ -135,7 +135,10 @@ fn endpoint(path: &str) -> Option<Endpoint<'_>> {
     let id = rest.strip_prefix("/responses/")?;
     match id.strip_suffix("/input_items") {
         Some(id) if !id.is_empty() && !id.contains('/') => Some(Endpoint::ResponseInputItems(id)),
-        _ if !id.is_empty() && !id.contains('/') => Some(Endpoint::Response(id)),
+        // `compact` and `input_tokens` are OpenAI endpoints we do not serve, not ids.
+        _ if !id.is_empty() && !id.contains('/') && !matches!(id, "compact" | "input_tokens") => {
+            Some(Endpoint::Response(id))
+        }
         _ => None,
     }
 }
@@ -204,6 +207,7 @@ mod tests {
             Some(Endpoint::ResponseInputItems("resp_1"))
         ));
         assert!(endpoint("/v1/responses/").is_none());
+        assert!(endpoint("/v1/responses/compact").is_none());
         assert!(endpoint("/v1/responses/a/b").is_none());
         assert!(endpoint("/v1/embeddings").is_none());
     }

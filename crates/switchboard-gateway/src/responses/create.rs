@@ -79,12 +79,12 @@ where
         return serve_stream(&call, chunks, shaper, Some(gateway.inner.heartbeat), log).await;
     }
     let response = call.within_total(fold(chunks, stream, log)).await?;
-    let json = serde_json::to_value(&response)
-        .map_err(|e| GatewayError::internal(format!("could not encode the response: {e}")))?;
     if let Some(target) = target {
+        let json = serde_json::to_value(&response)
+            .map_err(|e| GatewayError::internal(format!("could not encode the response: {e}")))?;
         target.save(&json).await;
     }
-    Ok(respond::json_value(StatusCode::OK, &json))
+    Ok(respond::json_value(StatusCode::OK, &response))
 }
 
 /// Runs a whole upstream stream through the state machine for a non-streaming client.

@@ -23,11 +23,12 @@ use crate::respond;
 /// Largest non-streaming answer taken from an upstream.
 const MAX_RESPONSE_BODY: usize = 64 << 20;
 
-/// The events that end a Responses stream.
-const TERMINAL: [&[u8]; 3] = [
+/// The events that end a Responses stream (the upstream's own `error` event included).
+const TERMINAL: [&[u8]; 4] = [
     b"\"type\":\"response.completed\"",
     b"\"type\":\"response.incomplete\"",
     b"\"type\":\"response.failed\"",
+    b"\"type\":\"error\"",
 ];
 
 pub(super) async fn serve(
@@ -63,20 +64,34 @@ pub(super) async fn serve(
     let raw = call
         .before_first_byte(adapter.send_raw(&call.cx, request))
         .await?;
-    log.status = StatusCode::OK.as_u16();
-    let relay = Relay {
+    let mut relay = Relay {
         body: raw.body,
         framer: SseFramer::new(),
         deadline: call.deadline,
         total_timeout: call.total_timeout(),
         events: 0,
         ended: false,
-        log: log.take(),
+        done: false,
+        log: None,
     };
-    let body = futures_util::stream::unfold(relay, |mut relay| async move {
+    // Commit to a 200 only once the upstream's first event is here, as on every path.
+    let first = match timeout_at(call.first_byte_deadline, relay.next_item()).await {
+        Err(_) => return Err(call.first_byte_timeout()),
+        Ok(None) => {
+            return Err(GatewayError::bad_gateway(
+                "the upstream closed the stream before sending anything",
+            ));
+        }
+        Ok(Some(Err(e))) => return Err(e),
+        Ok(Some(Ok(first))) => first,
+    };
+    log.status = StatusCode::OK.as_u16();
+    relay.log = Some(log.take());
+    let rest = futures_util::stream::unfold(relay, |mut relay| async move {
         let bytes = relay.next_bytes().await?;
         Some((bytes, relay))
     });
+    let body = futures_util::stream::iter([first]).chain(rest);
     let mut response = Response::new(ResponseBody::stream(body));
     let headers = response.headers_mut();
     *headers = raw.headers;
@@ -92,50 +107,91 @@ struct Relay {
     total_timeout: GatewayError,
     /// Frames forwarded: the next `sequence_number` of an upstream that counts from 0.
     events: u64,
+    /// A terminal event (or an error) was seen: nothing more is read.
     ended: bool,
-    log: RequestLog,
+    /// The client has been sent everything.
+    done: bool,
+    /// The request's log line, once the stream is committed.
+    log: Option<RequestLog>,
+}
+
+impl Drop for Relay {
+    /// A relay dropped before its end means the client went away (hyper drops the body).
+    fn drop(&mut self) {
+        if let (false, Some(log)) = (self.done, &mut self.log) {
+            log.outcome = "client_closed";
+        }
+    }
 }
 
 impl Relay {
+    /// The next bytes for the client; a failure becomes the final Responses `error` event.
     async fn next_bytes(&mut self) -> Option<Bytes> {
+        match self.next_item().await {
+            Some(Ok(bytes)) => Some(bytes),
+            Some(Err(err)) => Some(self.error_event(&err)),
+            None => {
+                self.done = true;
+                None
+            }
+        }
+    }
+
+    /// The frames that have arrived (at least one), an error that ends the stream, or
+    /// `None` at the end.
+    async fn next_item(&mut self) -> Option<Result<Bytes, GatewayError>> {
         loop {
             if self.ended {
                 return None;
             }
             let mut out = BytesMut::new();
             while let Ok(Some(frame)) = self.framer.next_frame() {
-                self.events += 1;
-                if TERMINAL.iter().any(|t| memmem::find(&frame, t).is_some()) {
-                    self.ended = true;
-                    self.log.usage = usage_of_event(&frame);
-                }
-                out.extend_from_slice(&frame);
+                self.take(frame, &mut out);
             }
             if !out.is_empty() {
-                return Some(out.freeze());
+                return Some(Ok(out.freeze()));
             }
             match timeout_at(self.deadline, self.body.next()).await {
                 Ok(Some(Ok(bytes))) => self.framer.push(&bytes),
-                Ok(Some(Err(e))) => return Some(self.fail(&e)),
+                Ok(Some(Err(e))) => return Some(Err(e)),
                 Ok(None) => {
-                    let err = GatewayError::bad_gateway(
+                    if let Some(rest) = self.framer.finish() {
+                        self.take(rest, &mut out);
+                    }
+                    if !out.is_empty() {
+                        return Some(Ok(out.freeze()));
+                    }
+                    return Some(Err(GatewayError::bad_gateway(
                         "the upstream closed the stream before it finished",
-                    );
-                    return Some(self.fail(&err));
+                    )));
                 }
-                Err(_) => {
-                    let err = self.total_timeout.clone();
-                    return Some(self.fail(&err));
-                }
+                Err(_) => return Some(Err(self.total_timeout.clone())),
             }
         }
     }
 
+    /// Forwards one frame; a terminal event or the upstream's own `error` event ends it.
+    fn take(&mut self, frame: Bytes, out: &mut BytesMut) {
+        if self.ended {
+            return;
+        }
+        self.events += 1;
+        if TERMINAL.iter().any(|t| memmem::find(&frame, t).is_some()) {
+            self.ended = true;
+            if let Some(log) = &mut self.log {
+                log.usage = usage_of_event(&frame);
+            }
+        }
+        out.extend_from_slice(&frame);
+    }
+
     /// The Responses `error` event that ends a broken stream.
-    fn fail(&mut self, err: &GatewayError) -> Bytes {
+    fn error_event(&mut self, err: &GatewayError) -> Bytes {
         self.ended = true;
-        self.log.outcome = "stream_error";
-        self.log.error = Some(err.message().to_owned());
+        if let Some(log) = &mut self.log {
+            log.outcome = "stream_error";
+            log.error = Some(err.message().to_owned());
+        }
         let event = json!({
             "type": "error",
             "code": err.code(),
