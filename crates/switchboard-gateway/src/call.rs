@@ -77,6 +77,22 @@ impl Call {
             .map_err(|_| self.first_byte_timeout())?
     }
 
+    /// A stream's first item, awaited under the first-byte deadline: the moment the gateway
+    /// commits to a 200. Before it, a timeout, an empty stream or an error is still an
+    /// HTTP error the client (or a fallback) can act on.
+    pub(crate) async fn first_item<T>(
+        &self,
+        next: impl Future<Output = Option<Result<T, GatewayError>>>,
+    ) -> Result<T, GatewayError> {
+        match timeout_at(self.first_byte_deadline, next).await {
+            Err(_) => Err(self.first_byte_timeout()),
+            Ok(None) => Err(GatewayError::bad_gateway(
+                "the upstream closed the stream before sending anything",
+            )),
+            Ok(Some(item)) => item,
+        }
+    }
+
     /// Runs `work` under the total deadline.
     pub(crate) async fn within_total<T>(
         &self,

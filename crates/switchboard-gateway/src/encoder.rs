@@ -100,16 +100,7 @@ pub(crate) async fn serve_stream(
     heartbeat: Option<Duration>,
     log: &mut RequestLog,
 ) -> Result<Response<ResponseBody>, GatewayError> {
-    let first = match timeout_at(call.first_byte_deadline, chunks.next()).await {
-        Err(_) => return Err(call.first_byte_timeout()),
-        Ok(None) => {
-            return Err(GatewayError::bad_gateway(
-                "the upstream closed the stream before sending anything",
-            ));
-        }
-        Ok(Some(Err(e))) => return Err(e),
-        Ok(Some(Ok(first))) => first,
-    };
+    let first = call.first_item(chunks.next()).await?;
     log.status = StatusCode::OK.as_u16();
     let mut encoder = Encoder {
         chunks,

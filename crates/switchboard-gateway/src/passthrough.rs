@@ -84,16 +84,7 @@ pub(crate) async fn serve(
     };
     // Commit to a 200 only once the upstream's first event is here: a failure before it
     // is still an HTTP error the client (and later, a fallback) can act on.
-    let first = match timeout_at(call.first_byte_deadline, relay.next_item()).await {
-        Err(_) => return Err(call.first_byte_timeout()),
-        Ok(None) => {
-            return Err(GatewayError::bad_gateway(
-                "the upstream closed the stream before sending anything",
-            ));
-        }
-        Ok(Some(Err(e))) => return Err(e),
-        Ok(Some(Ok(first))) => first,
-    };
+    let first = call.first_item(relay.next_item()).await?;
     log.status = StatusCode::OK.as_u16();
     if let Some(usage) = relay.early_usage.take() {
         log.usage = Some(usage);

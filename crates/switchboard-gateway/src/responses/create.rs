@@ -110,10 +110,9 @@ async fn fold(
 /// References are stored resolved, so replaying this response later does not depend on
 /// the referenced one still being stored.
 fn input_items(input: &Input, references: &HashMap<String, Value>) -> Vec<Value> {
-    let next_id = || format!("msg_{:032x}", fastrand::u128(..));
     match input {
         Input::Text(text) => vec![json!({
-            "id": next_id(),
+            "id": new_item_id("message"),
             "type": "message",
             "role": "user",
             "content": [{"type": "input_text", "text": text}],
@@ -126,17 +125,34 @@ fn input_items(input: &Input, references: &HashMap<String, Value>) -> Vec<Value>
             })
             .map(|mut item| {
                 if let Some(object) = item.as_object_mut() {
-                    if !object.get("id").is_some_and(Value::is_string) {
-                        object.insert("id".into(), Value::String(next_id()));
-                    }
-                    object
+                    let kind = object
                         .entry("type")
-                        .or_insert_with(|| Value::String("message".into()));
+                        .or_insert_with(|| Value::String("message".into()))
+                        .as_str()
+                        .unwrap_or("message")
+                        .to_owned();
+                    if !object.get("id").is_some_and(Value::is_string) {
+                        object.insert("id".into(), Value::String(new_item_id(&kind)));
+                    }
                 }
                 item
             })
             .collect(),
     }
+}
+
+/// A fresh id for an input item of type `kind`, with OpenAI's prefix for that type.
+fn new_item_id(kind: &str) -> String {
+    let prefix = match kind {
+        "message" => "msg",
+        "function_call" => "fc",
+        "function_call_output" => "fco",
+        "custom_tool_call" => "ctc",
+        "custom_tool_call_output" => "ctco",
+        "reasoning" => "rs",
+        _ => "item",
+    };
+    format!("{prefix}_{:032x}", fastrand::u128(..))
 }
 
 /// Saves a stored record (used by both the streaming and non-streaming paths).

@@ -75,16 +75,7 @@ pub(super) async fn serve(
         log: None,
     };
     // Commit to a 200 only once the upstream's first event is here, as on every path.
-    let first = match timeout_at(call.first_byte_deadline, relay.next_item()).await {
-        Err(_) => return Err(call.first_byte_timeout()),
-        Ok(None) => {
-            return Err(GatewayError::bad_gateway(
-                "the upstream closed the stream before sending anything",
-            ));
-        }
-        Ok(Some(Err(e))) => return Err(e),
-        Ok(Some(Ok(first))) => first,
-    };
+    let first = call.first_item(relay.next_item()).await?;
     log.status = StatusCode::OK.as_u16();
     relay.log = Some(log.take());
     let rest = futures_util::stream::unfold(relay, |mut relay| async move {
