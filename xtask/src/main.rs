@@ -11,8 +11,10 @@
 )]
 
 mod ci;
+mod codex;
 mod features;
 mod run;
+mod sdk;
 
 use std::process::ExitCode;
 
@@ -24,6 +26,13 @@ commands:
   ci         fmt --check, clippy -D warnings, test, cargo deny (if installed), then features
   features   check that the switchboard binary builds with no adapter and with each
              `adapter-*` feature alone, and run its unit tests for each
+  sdk-check  run the official OpenAI Python SDK (installed from PyPI into target/sdk-venv)
+             against the gateway's built-in mock; exits 3 when the SDK cannot be installed
+             (skipped, not failed)
+  codex-check
+             run the real Codex CLI (npm @openai/codex, into target/codex-npm) through the
+             gateway over a scripted chat upstream; exits 3 when Codex cannot be installed
+             (skipped, not failed)
   help       print this message";
 
 fn main() -> ExitCode {
@@ -41,6 +50,15 @@ fn main() -> ExitCode {
         }
         Some("ci") => run::workspace_root().and_then(|root| ci::run(&root)),
         Some("features") => run::workspace_root().and_then(|root| features::run(&root)),
+        Some("codex-check") => return codex::command(),
+        Some("sdk-check") => match run::workspace_root().and_then(|root| sdk::run(&root)) {
+            Ok(sdk::Checked::Skipped(reason)) => {
+                eprintln!("xtask: sdk-check skipped: {reason}");
+                return ExitCode::from(sdk::SKIPPED_EXIT_CODE);
+            }
+            Ok(sdk::Checked::Passed) => Ok(()),
+            Err(failure) => Err(failure),
+        },
         Some(other) => {
             eprintln!("xtask: unknown command `{other}`\n");
             println!("{HELP}");

@@ -45,18 +45,50 @@ pub fn workspace_root() -> Result<PathBuf, Failure> {
     })
 }
 
-/// Runs `cargo <args>` in `root` after printing `$ cargo <args>` to stderr.
+/// What `cargo run` sets for the program it runs (a `*` ends a prefix).
+const SET_BY_CARGO_RUN: &[&str] = &[
+    "CARGO_MANIFEST_*",
+    "CARGO_PKG_*",
+    "CARGO_CRATE_NAME",
+    "CARGO_BIN_NAME",
+    "CARGO_PRIMARY_PACKAGE",
+    "OUT_DIR",
+];
+
+/// A `cargo` command in `root`, without the variables `cargo run` set for xtask itself.
 ///
 /// Uses the cargo that started us (`$CARGO`, which cargo sets for `cargo run`), else
-/// `cargo` from `PATH`. Returns `Ok` when cargo exits with status 0, and a [`Failure`]
-/// naming the command line when it exits otherwise or cannot be started.
+/// `cargo` from `PATH`. Why the variables go: build scripts such as ring's declare
+/// `rerun-if-env-changed` on names like `CARGO_MANIFEST_DIR`, so inheriting xtask's values
+/// would rebuild ring and everything above it here, and again at the next plain build.
+pub fn cargo_command(root: &Path) -> Command {
+    let program = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let mut command = Command::new(program);
+    command.current_dir(root);
+    for (name, _) in std::env::vars_os() {
+        let text = name.to_string_lossy();
+        let set_by_cargo = SET_BY_CARGO_RUN
+            .iter()
+            .any(|set| match set.strip_suffix('*') {
+                Some(prefix) => text.starts_with(prefix),
+                None => text == *set,
+            });
+        if set_by_cargo {
+            command.env_remove(&name);
+        }
+    }
+    command
+}
+
+/// Runs `cargo <args>` in `root` after printing `$ cargo <args>` to stderr.
+///
+/// Returns `Ok` when cargo exits with status 0, and a [`Failure`] naming the command line
+/// when it exits otherwise or cannot be started.
 pub fn cargo(root: &Path, args: &[&str]) -> Result<(), Failure> {
     let line = format!("cargo {}", args.join(" "));
     eprintln!("$ {line}");
-    let program = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    let status = Command::new(program)
+    let status = cargo_command(root)
         .args(args)
-        .current_dir(root)
         .status()
         .map_err(|e| Failure::new(format!("`{line}` could not be started: {e}")))?;
     if status.success() {
