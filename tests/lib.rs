@@ -9,8 +9,13 @@
 )]
 
 // Link the adapters the tests use, so their registrations are kept.
+use switchboard_anthropic as _;
+use switchboard_azure as _;
+use switchboard_deepseek as _;
 use switchboard_mock as _;
+use switchboard_ollama as _;
 use switchboard_openai as _;
+use switchboard_qwen as _;
 
 pub mod client;
 pub mod gateway;

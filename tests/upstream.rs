@@ -66,6 +66,16 @@ pub enum Reply {
         /// When set, the stream never ends after its frames (a stuck upstream).
         hold_open: bool,
     },
+    /// A streaming body of another framing (Ollama's NDJSON, for example), sent piece by
+    /// piece with the given `content-type`.
+    Chunks {
+        /// `content-type`.
+        content_type: &'static str,
+        /// The pieces, sent as separate writes.
+        chunks: Vec<String>,
+        /// Pause between pieces.
+        delay: Duration,
+    },
     /// Accept the request and never answer.
     Silence,
 }
@@ -104,9 +114,19 @@ impl Reply {
         }
     }
 
-    /// Pauses between frames.
+    /// A 200 streaming `chunks` one write each, with `content_type` (e.g.
+    /// `application/x-ndjson`).
+    pub fn chunks(content_type: &'static str, chunks: Vec<String>) -> Self {
+        Self::Chunks {
+            content_type,
+            chunks,
+            delay: Duration::ZERO,
+        }
+    }
+
+    /// Pauses between frames (or pieces, for [`Reply::chunks`]).
     pub fn delay(mut self, d: Duration) -> Self {
-        if let Self::Sse { delay, .. } = &mut self {
+        if let Self::Sse { delay, .. } | Self::Chunks { delay, .. } = &mut self {
             *delay = d;
         }
         self
@@ -386,6 +406,38 @@ async fn answer(
                 "content-type",
                 "text/event-stream; charset=utf-8".parse().unwrap(),
             );
+            response
+        }
+        Reply::Chunks {
+            content_type,
+            chunks,
+            delay,
+        } => {
+            let guard = StreamGuard {
+                shared: shared.clone(),
+                finished: false,
+            };
+            let state = (chunks.into_iter(), 0usize, guard);
+            let stream =
+                futures_util::stream::unfold(state, move |(mut chunks, i, guard)| async move {
+                    if i > 0 && !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                    match chunks.next() {
+                        Some(chunk) => Some((
+                            Ok::<_, Infallible>(Frame::data(Bytes::from(chunk))),
+                            (chunks, i + 1, guard),
+                        )),
+                        None => {
+                            guard.finish();
+                            None
+                        }
+                    }
+                });
+            let mut response = Response::new(BodyExt::boxed(StreamBody::new(stream)));
+            response
+                .headers_mut()
+                .insert("content-type", content_type.parse().unwrap());
             response
         }
         Reply::Silence => {

@@ -12,6 +12,7 @@ mod errors;
 mod mock_provider;
 mod models;
 mod passthrough;
+mod providers;
 mod responses;
 mod server;
 mod streaming;

@@ -102,11 +102,11 @@ impl OpenAiAdapter {
     /// compatible servers (Ollama's /v1, older llama.cpp, TGI) know only `max_tokens`.
     fn name_output_limit(&self, request: &mut ChatRequest) {
         if self.is_openai {
-            if request.max_completion_tokens.is_none() {
-                request.max_completion_tokens = request.max_tokens.take();
-            }
-        } else if request.max_tokens.is_none() {
-            request.max_tokens = request.max_completion_tokens.take();
+            let legacy = request.max_tokens.take();
+            request.max_completion_tokens = request.max_completion_tokens.or(legacy);
+        } else {
+            let modern = request.max_completion_tokens.take();
+            request.max_tokens = request.max_tokens.or(modern);
         }
     }
 }

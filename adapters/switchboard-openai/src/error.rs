@@ -161,7 +161,8 @@ fn kept_headers(headers: &HeaderMap) -> HeaderMap {
     out
 }
 
-/// `retry-after-ms` (milliseconds) or else `retry-after` (seconds), as the OpenAI SDKs read them.
+/// `retry-after-ms` (milliseconds), else `retry-after` as seconds or as an HTTP date, as
+/// the OpenAI and Anthropic SDKs read them.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let read = |name: &str| -> Option<f64> {
         let v: f64 = headers.get(name)?.to_str().ok()?.trim().parse().ok()?;
@@ -170,6 +171,14 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     read("retry-after-ms")
         .map(|ms| Duration::from_secs_f64(ms / 1000.0))
         .or_else(|| read("retry-after").map(Duration::from_secs_f64))
+        .or_else(|| {
+            let date =
+                httpdate::parse_http_date(headers.get("retry-after")?.to_str().ok()?).ok()?;
+            Some(
+                date.duration_since(std::time::SystemTime::now())
+                    .unwrap_or(Duration::ZERO),
+            )
+        })
 }
 
 #[cfg(test)]

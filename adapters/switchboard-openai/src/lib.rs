@@ -16,7 +16,7 @@ mod stream;
 pub use adapter::OpenAiAdapter;
 pub use config::{Mode, OpenAiConfig};
 pub use error::map_error_response;
-pub use stream::ChunkDecoder;
+pub use stream::{ChunkDecoder, chunk_stream};
 
 inventory::submit! {
     switchboard_core::AdapterFactory {

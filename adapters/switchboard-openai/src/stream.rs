@@ -145,8 +145,9 @@ fn looks_like_error(data: &str) -> bool {
                 .is_ok_and(|m| m.contains_key("error") && !m.contains_key("choices")))
 }
 
-/// Canonical chunks from an upstream body. Dropping the stream drops the body.
-pub(crate) fn chunk_stream(body: ByteStream, secrets: Arc<[String]>) -> ChunkStream {
+/// Canonical chunks from an OpenAI-shaped SSE body (for adapters of OpenAI-like
+/// providers). Dropping the stream drops the body.
+pub fn chunk_stream(body: ByteStream, secrets: Arc<[String]>) -> ChunkStream {
     let state = (body, ChunkDecoder::new(secrets), false);
     Box::pin(futures_util::stream::unfold(
         state,

@@ -3,17 +3,32 @@
 //! Naming each crate keeps the linker from dropping it (and its `inventory` registration
 //! with it). The test below fails when a feature is on but its adapter is not registered.
 
+#[cfg(feature = "adapter-anthropic")]
+use switchboard_anthropic as _;
+#[cfg(feature = "adapter-azure")]
+use switchboard_azure as _;
+#[cfg(feature = "adapter-deepseek")]
+use switchboard_deepseek as _;
 #[cfg(feature = "adapter-mock")]
 use switchboard_mock as _;
+#[cfg(feature = "adapter-ollama")]
+use switchboard_ollama as _;
 #[cfg(feature = "adapter-openai")]
 use switchboard_openai as _;
+#[cfg(feature = "adapter-qwen")]
+use switchboard_qwen as _;
 
 #[cfg(test)]
 mod tests {
     /// The adapter kinds each enabled feature must register.
     const EXPECTED: &[(&str, bool)] = &[
+        ("anthropic", cfg!(feature = "adapter-anthropic")),
+        ("azure_openai", cfg!(feature = "adapter-azure")),
+        ("deepseek", cfg!(feature = "adapter-deepseek")),
         ("mock", cfg!(feature = "adapter-mock")),
+        ("ollama", cfg!(feature = "adapter-ollama")),
         ("openai", cfg!(feature = "adapter-openai")),
+        ("qwen", cfg!(feature = "adapter-qwen")),
     ];
 
     #[test]

@@ -60,7 +60,18 @@ fn adapters_lists_the_linked_kinds() {
         .lines()
         .map(|l| l.split_whitespace().next().unwrap().to_owned())
         .collect();
-    assert_eq!(listed, ["mock", "openai"]);
+    assert_eq!(
+        listed,
+        [
+            "anthropic",
+            "azure_openai",
+            "deepseek",
+            "mock",
+            "ollama",
+            "openai",
+            "qwen"
+        ]
+    );
 }
 
 #[test]
@@ -92,7 +103,9 @@ fn check_config_lists_every_error_and_exits_2() {
     let err = text(&out.stderr);
     assert!(err.contains("2 configuration errors"), "{err}");
     assert!(
-        err.contains("unknown adapter kind `bedrock`; linked kinds: mock, openai"),
+        err.contains(
+            "unknown adapter kind `bedrock`; linked kinds: anthropic, azure_openai, deepseek, mock, ollama, openai, qwen"
+        ),
         "{err}"
     );
     assert!(err.contains("base_url"), "{err}");

@@ -77,7 +77,15 @@ pub enum RegistryError {
 
 /// Every adapter kind switchboard ships, with the `switchboard` binary's feature that
 /// links it. A kind is listed here only once its crate exists.
-pub const KNOWN_KINDS: &[(&str, &str)] = &[("openai", "adapter-openai"), ("mock", "adapter-mock")];
+pub const KNOWN_KINDS: &[(&str, &str)] = &[
+    ("openai", "adapter-openai"),
+    ("azure_openai", "adapter-azure"),
+    ("ollama", "adapter-ollama"),
+    ("anthropic", "adapter-anthropic"),
+    ("deepseek", "adapter-deepseek"),
+    ("qwen", "adapter-qwen"),
+    ("mock", "adapter-mock"),
+];
 
 /// The adapters linked into this process, by kind.
 #[derive(Clone)]

@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
-use switchboard_core::chat::ChatRequest;
+use switchboard_core::chat::{ChatChunk, ChatRequest, ChatResponse};
 use switchboard_core::{ChatPeek, Endpoint, GatewayError};
 
 use crate::access_log::RequestLog;
@@ -45,12 +45,33 @@ where
     request.model = upstream_model.into_owned();
     let adapter = call.provider.adapter.clone();
     if !peek.stream {
-        let response = call.within_total(adapter.chat(&call.cx, request)).await?;
+        let mut response = call.within_total(adapter.chat(&call.cx, request)).await?;
         log.usage = response.usage().cloned();
+        complete_for_schema(&mut response);
         return Ok(respond::json_value(StatusCode::OK, &response));
     }
     let chunks = call
         .before_first_byte(adapter.chat_stream(&call.cx, request))
         .await?;
-    serve_stream(&call, chunks, DataShaper::new(strip_usage, Some), None, log).await
+    let shaper = DataShaper::new(strip_usage, |mut chunk: ChatChunk| {
+        // OpenAI's chunk schema requires `finish_reason` on every choice (null until the
+        // end); an adapter that left it out gets it as null.
+        for choice in &mut chunk.choices {
+            choice.finish_reason.get_or_insert(None);
+        }
+        Some(chunk)
+    });
+    serve_stream(&call, chunks, shaper, None, log).await
+}
+
+/// OpenAI's response schema requires, on every choice, `finish_reason` and `logprobs`, and
+/// on its message `content` and `refusal`, all nullable: an adapter that left one out gets
+/// it as `null`, so every client's parser finds what OpenAI would send.
+fn complete_for_schema(response: &mut ChatResponse) {
+    for choice in &mut response.choices {
+        choice.finish_reason.get_or_insert(None);
+        choice.logprobs.get_or_insert(serde_json::Value::Null);
+        choice.message.content.get_or_insert(None);
+        choice.message.refusal.get_or_insert(None);
+    }
 }

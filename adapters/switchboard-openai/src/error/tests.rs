@@ -120,4 +120,15 @@ fn retry_headers_are_kept_and_read() {
     h.insert("retry-after-ms", HeaderValue::from_static("1500"));
     h.insert("retry-after", HeaderValue::from_static("9"));
     assert_eq!(retry_after(&h), Some(Duration::from_millis(1500)));
+    let mut h = HeaderMap::new();
+    let later = std::time::SystemTime::now() + Duration::from_secs(120);
+    h.insert(
+        "retry-after",
+        HeaderValue::from_str(&httpdate::fmt_http_date(later)).unwrap(),
+    );
+    let after = retry_after(&h).unwrap();
+    assert!(
+        after > Duration::from_secs(100) && after <= Duration::from_secs(120),
+        "{after:?}"
+    );
 }

@@ -118,6 +118,7 @@ impl CreateResponse {
         }
         if let Some(tools) = &self.tools {
             echo.tools = to_json(tools);
+            complete_function_tools(&mut echo.tools);
         }
         if let Some(choice) = &self.tool_choice {
             echo.tool_choice = to_json(choice);
@@ -255,5 +256,21 @@ impl ReasoningParam {
     /// `summary`, else the deprecated `generate_summary`.
     pub fn summary(&self) -> Option<&String> {
         self.summary.as_ref().or(self.generate_summary.as_ref())
+    }
+}
+
+/// OpenAI's `FunctionTool` requires `strict` and `parameters` (both nullable): an echoed
+/// function tool the client sent without them gets them as `null` ("not set").
+fn complete_function_tools(tools: &mut Value) {
+    let Some(tools) = tools.as_array_mut() else {
+        return;
+    };
+    for tool in tools {
+        if let Some(object) = tool.as_object_mut()
+            && object.get("type").and_then(Value::as_str) == Some("function")
+        {
+            object.entry("strict").or_insert(Value::Null);
+            object.entry("parameters").or_insert(Value::Null);
+        }
     }
 }
