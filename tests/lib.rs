@@ -11,6 +11,7 @@
 // Link the adapters the tests use, so their registrations are kept.
 use switchboard_anthropic as _;
 use switchboard_azure as _;
+use switchboard_bedrock as _;
 use switchboard_deepseek as _;
 use switchboard_mock as _;
 use switchboard_ollama as _;

@@ -7,6 +7,8 @@
 use switchboard_anthropic as _;
 #[cfg(feature = "adapter-azure")]
 use switchboard_azure as _;
+#[cfg(feature = "adapter-bedrock")]
+use switchboard_bedrock as _;
 #[cfg(feature = "adapter-deepseek")]
 use switchboard_deepseek as _;
 #[cfg(feature = "adapter-mock")]
@@ -24,6 +26,7 @@ mod tests {
     const EXPECTED: &[(&str, bool)] = &[
         ("anthropic", cfg!(feature = "adapter-anthropic")),
         ("azure_openai", cfg!(feature = "adapter-azure")),
+        ("bedrock", cfg!(feature = "adapter-bedrock")),
         ("deepseek", cfg!(feature = "adapter-deepseek")),
         ("mock", cfg!(feature = "adapter-mock")),
         ("ollama", cfg!(feature = "adapter-ollama")),

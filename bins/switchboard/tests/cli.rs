@@ -65,6 +65,7 @@ fn adapters_lists_the_linked_kinds() {
         [
             "anthropic",
             "azure_openai",
+            "bedrock",
             "deepseek",
             "mock",
             "ollama",
@@ -87,7 +88,7 @@ fn check_config_lists_every_error_and_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("bad.toml"),
-        "[server]\nlisen = \"x\"\n[providers.a]\nkind = \"openai\"\nbase_url = \"no-scheme\"\n[providers.b]\nkind = \"bedrock\"\n[[models]]\nname = \"m\"\nprovider = \"nowhere\"\n",
+        "[server]\nlisen = \"x\"\n[providers.a]\nkind = \"openai\"\nbase_url = \"no-scheme\"\n[providers.b]\nkind = \"vertex\"\n[[models]]\nname = \"m\"\nprovider = \"nowhere\"\n",
     )
     .unwrap();
     let out = run(dir.path(), &["check-config", "--config", "bad.toml"]);
@@ -96,7 +97,7 @@ fn check_config_lists_every_error_and_exits_2() {
     assert!(err.contains("unknown key `server.lisen`"), "{err}");
     assert!(err.contains("bad.toml"), "{err}");
     // Semantic errors come in a second pass, once keys are known to be right.
-    let fixed = "[providers.a]\nkind = \"openai\"\nbase_url = \"no-scheme\"\n[providers.b]\nkind = \"bedrock\"\n[[models]]\nname = \"m\"\nprovider = \"a\"\n";
+    let fixed = "[providers.a]\nkind = \"openai\"\nbase_url = \"no-scheme\"\n[providers.b]\nkind = \"vertex\"\n[[models]]\nname = \"m\"\nprovider = \"a\"\n";
     std::fs::write(dir.path().join("bad.toml"), fixed).unwrap();
     let out = run(dir.path(), &["check-config", "--config", "bad.toml"]);
     assert_eq!(out.status.code(), Some(2));
@@ -104,7 +105,7 @@ fn check_config_lists_every_error_and_exits_2() {
     assert!(err.contains("2 configuration errors"), "{err}");
     assert!(
         err.contains(
-            "unknown adapter kind `bedrock`; linked kinds: anthropic, azure_openai, deepseek, mock, ollama, openai, qwen"
+            "unknown adapter kind `vertex`; linked kinds: anthropic, azure_openai, bedrock, deepseek, mock, ollama, openai, qwen"
         ),
         "{err}"
     );

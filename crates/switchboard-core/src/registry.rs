@@ -82,6 +82,7 @@ pub const KNOWN_KINDS: &[(&str, &str)] = &[
     ("azure_openai", "adapter-azure"),
     ("ollama", "adapter-ollama"),
     ("anthropic", "adapter-anthropic"),
+    ("bedrock", "adapter-bedrock"),
     ("deepseek", "adapter-deepseek"),
     ("qwen", "adapter-qwen"),
     ("mock", "adapter-mock"),

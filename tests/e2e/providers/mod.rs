@@ -3,6 +3,7 @@
 
 mod anthropic;
 mod azure;
+mod bedrock;
 mod deepseek;
 mod ollama;
 mod qwen;
