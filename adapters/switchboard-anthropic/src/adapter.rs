@@ -43,7 +43,7 @@ impl AnthropicAdapter {
         let endpoints = Endpoints::new(config).map_err(BuildError::Config)?;
         Ok(Self {
             options: config.convert_options(),
-            secrets: endpoints.secrets.clone().into(),
+            secrets: endpoints.secrets(),
             endpoints,
             transport,
         })

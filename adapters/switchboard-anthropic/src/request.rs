@@ -1,8 +1,11 @@
 //! Building the upstream HTTP requests: URIs and headers, validated once.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
-use http::{Method, Request, Uri};
+use http::header::HeaderName;
+use http::{Request, Uri};
+use switchboard_core::UpstreamHeaders;
 
 use crate::AnthropicConfig;
 use crate::config::AuthStyle;
@@ -12,9 +15,7 @@ use crate::config::AuthStyle;
 pub(crate) struct Endpoints {
     messages: Uri,
     models: Uri,
-    headers: http::HeaderMap,
-    /// The credential values, so error bodies can be scrubbed of them.
-    pub(crate) secrets: Vec<String>,
+    headers: UpstreamHeaders,
 }
 
 impl Endpoints {
@@ -36,87 +37,63 @@ impl Endpoints {
                 .parse()
                 .map_err(|e| format!("`base_url` is not a valid URL: {e}"))
         };
-        let mut headers = http::HeaderMap::new();
-        let mut secrets = Vec::new();
+        let mut headers = UpstreamHeaders::new();
         if let Some(key) = &config.api_key {
-            let (name, value) = match config.auth {
-                AuthStyle::XApiKey => (
+            match config.auth {
+                AuthStyle::XApiKey => headers.insert_secret(
                     HeaderName::from_static("x-api-key"),
-                    key.expose().to_owned(),
-                ),
-                AuthStyle::Bearer => (AUTHORIZATION, format!("Bearer {}", key.expose())),
-            };
-            let value = HeaderValue::try_from(value)
-                .map_err(|_| "`api_key` holds characters not allowed in a header".to_owned())?;
-            headers.insert(name, sensitive(value));
-            secrets.push(key.expose().to_owned());
+                    key.expose(),
+                    key.expose(),
+                    "api_key",
+                )?,
+                AuthStyle::Bearer => headers.bearer(key, "api_key")?,
+            }
         }
-        let version = HeaderValue::try_from(config.anthropic_version.as_str())
-            .map_err(|_| "`anthropic_version` is not a valid header value".to_owned())?;
-        headers.insert(HeaderName::from_static("anthropic-version"), version);
+        headers.insert(
+            HeaderName::from_static("anthropic-version"),
+            &config.anthropic_version,
+            "anthropic_version",
+        )?;
         if !config.beta.is_empty() {
-            let beta = HeaderValue::try_from(config.beta.join(","))
-                .map_err(|_| "`beta` holds characters not allowed in a header".to_owned())?;
-            headers.insert(HeaderName::from_static("anthropic-beta"), beta);
+            headers.insert(
+                HeaderName::from_static("anthropic-beta"),
+                &config.beta.join(","),
+                "beta",
+            )?;
         }
-        for (name, value) in &config.headers {
-            let header = HeaderName::try_from(name.as_str())
-                .map_err(|_| format!("`headers.{name}` is not a valid header name"))?;
-            let v = HeaderValue::try_from(value.expose())
-                .map_err(|_| format!("`headers.{name}` is not a valid header value"))?;
-            headers.insert(header, sensitive(v));
-            secrets.push(value.expose().to_owned());
-        }
-        secrets.retain(|s| s.len() >= 8);
+        headers.extra(&config.headers)?;
         Ok(Self {
             messages: uri("/messages")?,
             models: uri("/models?limit=1000")?,
             headers,
-            secrets,
         })
+    }
+
+    /// The credential values, so error bodies can be scrubbed of them.
+    pub(crate) fn secrets(&self) -> Arc<[String]> {
+        self.headers.secrets()
     }
 
     /// `POST {root}/v1/messages` with a JSON `body`.
     pub(crate) fn messages(&self, body: Bytes, stream: bool) -> Request<Bytes> {
-        let mut req = self.request(Method::POST, self.messages.clone(), body);
-        let h = req.headers_mut();
-        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        h.insert(
-            ACCEPT,
-            HeaderValue::from_static(if stream {
-                "text/event-stream"
-            } else {
-                "application/json"
-            }),
-        );
-        req
+        let accept = if stream {
+            "text/event-stream"
+        } else {
+            "application/json"
+        };
+        self.headers.post_json(self.messages.clone(), body, accept)
     }
 
     /// `GET {root}/v1/models?limit=1000`.
     pub(crate) fn models(&self) -> Request<Bytes> {
-        let mut req = self.request(Method::GET, self.models.clone(), Bytes::new());
-        req.headers_mut()
-            .insert(ACCEPT, HeaderValue::from_static("application/json"));
-        req
+        self.headers.get_json(self.models.clone())
     }
-
-    fn request(&self, method: Method, uri: Uri, body: Bytes) -> Request<Bytes> {
-        let mut req = Request::new(body);
-        *req.method_mut() = method;
-        *req.uri_mut() = uri;
-        req.headers_mut().clone_from(&self.headers);
-        req
-    }
-}
-
-fn sensitive(mut value: HeaderValue) -> HeaderValue {
-    value.set_sensitive(true);
-    value
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::header::{ACCEPT, AUTHORIZATION};
     use switchboard_core::Secret;
 
     #[test]
@@ -133,7 +110,7 @@ mod tests {
         assert_eq!(req.headers()["anthropic-beta"], "a-1,b-2");
         assert_eq!(req.headers()[ACCEPT], "text/event-stream");
         assert_eq!(e.models().uri(), "http://127.0.0.1:9/v1/models?limit=1000");
-        assert_eq!(e.secrets, ["sk-ant-test-123456"]);
+        assert_eq!(&*e.secrets(), ["sk-ant-test-123456"]);
     }
 
     #[test]

@@ -50,7 +50,7 @@ impl AzureAdapter {
             policy: ErrorPolicy {
                 max_retry_after: Duration::from_secs(config.max_retry_after),
             },
-            secrets: endpoints.secrets.clone().into(),
+            secrets: endpoints.secrets(),
             endpoints,
             transport,
         })

@@ -1,9 +1,11 @@
 //! Building the upstream HTTP requests: URLs per surface, auth and extra headers.
 
 use bytes::Bytes;
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
-use http::{HeaderMap, Method, Request, Uri};
-use switchboard_core::{Endpoint, GatewayError};
+use std::sync::Arc;
+
+use http::header::HeaderName;
+use http::{Request, Uri};
+use switchboard_core::{Endpoint, GatewayError, UpstreamHeaders};
 
 use crate::config::{AzureConfig, Surface};
 
@@ -17,9 +19,8 @@ pub(crate) struct Endpoints {
     pub(crate) deployment: Option<String>,
     /// `?api-version=...` (already encoded) or empty.
     query: String,
-    headers: HeaderMap,
-    /// The credential values, so error bodies can be scrubbed of them.
-    pub(crate) secrets: Vec<String>,
+    /// Auth and extra headers, and the credentials among them.
+    headers: UpstreamHeaders,
 }
 
 impl Endpoints {
@@ -53,7 +54,7 @@ impl Endpoints {
             .effective_api_version()
             .map(|v| format!("?api-version={}", encode(v)))
             .unwrap_or_default();
-        let (headers, secrets) = headers(config)?;
+        let headers = headers(config)?;
         let endpoints = Self {
             root: format!("{base}/openai"),
             surface: config.surface,
@@ -65,7 +66,6 @@ impl Endpoints {
                 .map(str::to_owned),
             query,
             headers,
-            secrets,
         };
         endpoints
             .uri(Endpoint::ChatCompletions, "probe")
@@ -110,39 +110,27 @@ impl Endpoints {
         let uri = url.parse().map_err(|e| {
             GatewayError::internal(format!("could not build the upstream URL: {e}"))
         })?;
-        let mut req = self.request(Method::GET, uri, Bytes::new());
-        req.headers_mut()
-            .insert(ACCEPT, HeaderValue::from_static("application/json"));
-        Ok(req)
+        Ok(self.headers.get_json(uri))
     }
 
     /// `POST uri` with a JSON `body`.
     pub(crate) fn post(&self, uri: Uri, body: Bytes, stream: bool) -> Request<Bytes> {
-        let mut req = self.request(Method::POST, uri, body);
-        let h = req.headers_mut();
-        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        h.insert(
-            ACCEPT,
-            HeaderValue::from_static(if stream {
-                "text/event-stream"
-            } else {
-                "application/json"
-            }),
-        );
-        req
+        let accept = if stream {
+            "text/event-stream"
+        } else {
+            "application/json"
+        };
+        self.headers.post_json(uri, body, accept)
     }
 
     /// True on the v1 surface, where the body's `model` is the deployment name.
-    pub(crate) fn model_in_body(&self) -> bool {
-        self.surface == Surface::V1
+    /// The credential values, so error bodies can be scrubbed of them.
+    pub(crate) fn secrets(&self) -> Arc<[String]> {
+        self.headers.secrets()
     }
 
-    fn request(&self, method: Method, uri: Uri, body: Bytes) -> Request<Bytes> {
-        let mut req = Request::new(body);
-        *req.method_mut() = method;
-        *req.uri_mut() = uri;
-        req.headers_mut().clone_from(&self.headers);
-        req
+    pub(crate) fn model_in_body(&self) -> bool {
+        self.surface == Surface::V1
     }
 }
 
@@ -158,45 +146,24 @@ fn resource_url(resource: &str) -> Result<String, String> {
     Ok(format!("https://{name}.openai.azure.com"))
 }
 
-/// The auth header and the extra headers, plus every secret value for scrubbing.
-fn headers(config: &AzureConfig) -> Result<(HeaderMap, Vec<String>), String> {
-    let mut headers = HeaderMap::new();
-    let mut secrets = Vec::new();
+/// The auth header and the extra headers, with the credentials among them.
+fn headers(config: &AzureConfig) -> Result<UpstreamHeaders, String> {
+    let mut headers = UpstreamHeaders::new();
     match (&config.api_key, &config.bearer_token) {
         (Some(_), Some(_)) => {
             return Err("set either `api_key` or `bearer_token`, not both".to_owned());
         }
-        (Some(key), None) => {
-            let value = HeaderValue::try_from(key.expose())
-                .map_err(|_| "`api_key` holds characters not allowed in a header".to_owned())?;
-            headers.insert(HeaderName::from_static("api-key"), sensitive(value));
-            secrets.push(key.expose().to_owned());
-        }
-        (None, Some(token)) => {
-            let value =
-                HeaderValue::try_from(format!("Bearer {}", token.expose())).map_err(|_| {
-                    "`bearer_token` holds characters not allowed in a header".to_owned()
-                })?;
-            headers.insert(AUTHORIZATION, sensitive(value));
-            secrets.push(token.expose().to_owned());
-        }
+        (Some(key), None) => headers.insert_secret(
+            HeaderName::from_static("api-key"),
+            key.expose(),
+            key.expose(),
+            "api_key",
+        )?,
+        (None, Some(token)) => headers.bearer(token, "bearer_token")?,
         (None, None) => {}
     }
-    for (name, value) in &config.headers {
-        let header = HeaderName::try_from(name.as_str())
-            .map_err(|_| format!("`headers.{name}` is not a valid header name"))?;
-        let v = HeaderValue::try_from(value.expose())
-            .map_err(|_| format!("`headers.{name}` is not a valid header value"))?;
-        headers.insert(header, sensitive(v));
-        secrets.push(value.expose().to_owned());
-    }
-    secrets.retain(|s| s.len() >= 8);
-    Ok((headers, secrets))
-}
-
-fn sensitive(mut value: HeaderValue) -> HeaderValue {
-    value.set_sensitive(true);
-    value
+    headers.extra(&config.headers)?;
+    Ok(headers)
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters, for a path segment

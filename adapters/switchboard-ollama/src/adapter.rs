@@ -42,7 +42,7 @@ impl OllamaAdapter {
         let endpoints = Endpoints::new(config).map_err(BuildError::Config)?;
         Ok(Self {
             config: config.clone(),
-            secrets: endpoints.secrets.clone().into(),
+            secrets: endpoints.secrets(),
             endpoints,
             transport,
         })

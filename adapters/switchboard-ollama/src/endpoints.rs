@@ -1,8 +1,10 @@
 //! The upstream HTTP requests: `POST {base_url}/api/chat` and `GET {base_url}/api/tags`.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
-use http::{Method, Request, Uri};
+use http::{Request, Uri};
+use switchboard_core::UpstreamHeaders;
 
 use crate::OllamaConfig;
 
@@ -11,9 +13,7 @@ use crate::OllamaConfig;
 pub(crate) struct Endpoints {
     chat: Uri,
     tags: Uri,
-    headers: http::HeaderMap,
-    /// The credential values, so error bodies can be scrubbed of them.
-    pub(crate) secrets: Vec<String>,
+    headers: UpstreamHeaders,
 }
 
 impl Endpoints {
@@ -36,73 +36,44 @@ impl Endpoints {
                 .parse()
                 .map_err(|e| format!("`base_url` is not a valid URL: {e}"))
         };
-        let mut headers = http::HeaderMap::new();
-        let mut secrets = Vec::new();
+        let mut headers = UpstreamHeaders::new();
         if let Some(key) = &config.api_key {
-            let value = HeaderValue::try_from(format!("Bearer {}", key.expose()))
-                .map_err(|_| "`api_key` holds characters not allowed in a header".to_owned())?;
-            headers.insert(AUTHORIZATION, sensitive(value));
-            secrets.push(key.expose().to_owned());
+            headers.bearer(key, "api_key")?;
         }
-        for (name, value) in &config.headers {
-            let header = HeaderName::try_from(name.as_str())
-                .map_err(|_| format!("`headers.{name}` is not a valid header name"))?;
-            let v = HeaderValue::try_from(value.expose())
-                .map_err(|_| format!("`headers.{name}` is not a valid header value"))?;
-            headers.insert(header, sensitive(v));
-            secrets.push(value.expose().to_owned());
-        }
-        // Short values would scrub ordinary words out of error messages.
-        secrets.retain(|s| s.len() >= 8);
+        headers.extra(&config.headers)?;
         Ok(Self {
             chat: uri("/api/chat")?,
             tags: uri("/api/tags")?,
             headers,
-            secrets,
         })
+    }
+
+    /// The credential values, so error bodies can be scrubbed of them.
+    pub(crate) fn secrets(&self) -> Arc<[String]> {
+        self.headers.secrets()
     }
 
     /// `POST {base}/api/chat` with a JSON `body`; accepts NDJSON when `stream`.
     pub(crate) fn chat(&self, body: Bytes, stream: bool) -> Request<Bytes> {
-        let mut req = self.request(Method::POST, self.chat.clone(), body);
-        let h = req.headers_mut();
-        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        h.insert(
-            ACCEPT,
-            HeaderValue::from_static(if stream {
-                "application/x-ndjson"
-            } else {
-                "application/json"
-            }),
-        );
-        req
+        let accept = if stream {
+            "application/x-ndjson"
+        } else {
+            "application/json"
+        };
+        self.headers.post_json(self.chat.clone(), body, accept)
     }
 
     /// `GET {base}/api/tags`.
     pub(crate) fn tags(&self) -> Request<Bytes> {
-        let mut req = self.request(Method::GET, self.tags.clone(), Bytes::new());
-        req.headers_mut()
-            .insert(ACCEPT, HeaderValue::from_static("application/json"));
-        req
+        self.headers.get_json(self.tags.clone())
     }
-
-    fn request(&self, method: Method, uri: Uri, body: Bytes) -> Request<Bytes> {
-        let mut req = Request::new(body);
-        *req.method_mut() = method;
-        *req.uri_mut() = uri;
-        req.headers_mut().clone_from(&self.headers);
-        req
-    }
-}
-
-fn sensitive(mut value: HeaderValue) -> HeaderValue {
-    value.set_sensitive(true);
-    value
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::Method;
+    use http::header::{ACCEPT, AUTHORIZATION};
     use switchboard_core::Secret;
 
     #[test]
@@ -117,7 +88,7 @@ mod tests {
         assert!(req.headers()[AUTHORIZATION].is_sensitive());
         assert_eq!(req.headers()[ACCEPT], "application/x-ndjson");
         assert_eq!(e.tags().uri(), "https://ollama.com/api/tags");
-        assert_eq!(e.secrets, ["ollama-key-123456"]);
+        assert_eq!(&*e.secrets(), ["ollama-key-123456"]);
     }
 
     #[test]

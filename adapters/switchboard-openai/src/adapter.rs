@@ -56,7 +56,7 @@ impl OpenAiAdapter {
                 Mode::Auto => is_openai,
             },
             native_completions: config.completions != Mode::Translate,
-            secrets: endpoints.secrets.clone().into(),
+            secrets: endpoints.secrets(),
             endpoints,
             transport,
         })

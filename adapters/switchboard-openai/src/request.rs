@@ -1,9 +1,11 @@
 //! Building the upstream HTTP requests.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
-use http::{Method, Request, Uri};
-use switchboard_core::Endpoint;
+use http::header::HeaderName;
+use http::{Request, Uri};
+use switchboard_core::{Endpoint, UpstreamHeaders};
 
 use crate::OpenAiConfig;
 
@@ -14,9 +16,7 @@ pub(crate) struct Endpoints {
     completions: Uri,
     responses: Uri,
     models: Uri,
-    headers: http::HeaderMap,
-    /// The credential values, so error bodies can be scrubbed of them.
-    pub(crate) secrets: Vec<String>,
+    headers: UpstreamHeaders,
 }
 
 impl Endpoints {
@@ -33,41 +33,31 @@ impl Endpoints {
                 .parse()
                 .map_err(|e| format!("`base_url` is not a valid URL: {e}"))
         };
-        let mut headers = http::HeaderMap::new();
-        let mut secrets = Vec::new();
+        let mut headers = UpstreamHeaders::new();
         if let Some(key) = &config.api_key {
-            let value = HeaderValue::try_from(format!("Bearer {}", key.expose()))
-                .map_err(|_| "`api_key` holds characters not allowed in a header".to_owned())?;
-            headers.insert(AUTHORIZATION, sensitive(value));
-            secrets.push(key.expose().to_owned());
+            headers.bearer(key, "api_key")?;
         }
         for (name, value) in [
             ("openai-organization", &config.organization),
             ("openai-project", &config.project),
         ] {
             if let Some(v) = value {
-                let v = HeaderValue::try_from(v.as_str())
-                    .map_err(|_| format!("`{name}` is not a valid header value"))?;
-                headers.insert(HeaderName::from_static(name), v);
+                headers.insert(HeaderName::from_static(name), v, name)?;
             }
         }
-        for (name, value) in &config.headers {
-            let header = HeaderName::try_from(name.as_str())
-                .map_err(|_| format!("`headers.{name}` is not a valid header name"))?;
-            let v = HeaderValue::try_from(value.expose())
-                .map_err(|_| format!("`headers.{name}` is not a valid header value"))?;
-            headers.insert(header, sensitive(v));
-            secrets.push(value.expose().to_owned());
-        }
-        secrets.retain(|s| s.len() >= 8);
+        headers.extra(&config.headers)?;
         Ok(Self {
             chat: uri(Endpoint::ChatCompletions.path())?,
             completions: uri(Endpoint::Completions.path())?,
             responses: uri(Endpoint::Responses.path())?,
             models: uri("/models")?,
             headers,
-            secrets,
         })
+    }
+
+    /// The credential values, so error bodies can be scrubbed of them.
+    pub(crate) fn secrets(&self) -> Arc<[String]> {
+        self.headers.secrets()
     }
 
     /// `POST {base}/chat/completions` with `body`.
@@ -82,45 +72,24 @@ impl Endpoints {
             Endpoint::Completions => &self.completions,
             Endpoint::Responses => &self.responses,
         };
-        let mut req = self.request(Method::POST, uri.clone(), body);
-        let h = req.headers_mut();
-        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        h.insert(
-            ACCEPT,
-            HeaderValue::from_static(if stream {
-                "text/event-stream"
-            } else {
-                "application/json"
-            }),
-        );
-        req
+        let accept = if stream {
+            "text/event-stream"
+        } else {
+            "application/json"
+        };
+        self.headers.post_json(uri.clone(), body, accept)
     }
 
     /// `GET {base}/models`.
     pub(crate) fn models(&self) -> Request<Bytes> {
-        let mut req = self.request(Method::GET, self.models.clone(), Bytes::new());
-        req.headers_mut()
-            .insert(ACCEPT, HeaderValue::from_static("application/json"));
-        req
+        self.headers.get_json(self.models.clone())
     }
-
-    fn request(&self, method: Method, uri: Uri, body: Bytes) -> Request<Bytes> {
-        let mut req = Request::new(body);
-        *req.method_mut() = method;
-        *req.uri_mut() = uri;
-        req.headers_mut().clone_from(&self.headers);
-        req
-    }
-}
-
-fn sensitive(mut value: HeaderValue) -> HeaderValue {
-    value.set_sensitive(true);
-    value
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::header::{ACCEPT, AUTHORIZATION};
     use switchboard_core::Secret;
 
     #[test]

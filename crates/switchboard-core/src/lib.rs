@@ -16,6 +16,7 @@ pub mod responses;
 pub mod secret;
 pub mod sse;
 pub mod transport;
+pub mod upstream;
 
 pub use adapter::{Adapter, CallContext, ChunkStream, Endpoint, RawRequest, RawResponse};
 pub use error::{ErrorBody, ErrorObject, Fault, GatewayError};
@@ -24,3 +25,4 @@ pub use peek::ChatPeek;
 pub use registry::{AdapterFactory, BuildContext, BuildError, Registry, RegistryError};
 pub use secret::{Secret, SecretError};
 pub use transport::{ByteStream, HttpTransport, UpstreamResponse};
+pub use upstream::UpstreamHeaders;

@@ -3,6 +3,7 @@
 //! with `api-version=2024-12-01-preview`).
 
 use super::*;
+use http::header::{ACCEPT, AUTHORIZATION};
 use switchboard_core::Secret;
 
 fn deployments(endpoint: &str) -> AzureConfig {
@@ -114,7 +115,7 @@ fn api_key_goes_in_the_api_key_header() {
     assert!(req.headers()["api-key"].is_sensitive());
     assert!(req.headers().get(AUTHORIZATION).is_none());
     assert_eq!(req.headers()[ACCEPT], "text/event-stream");
-    assert_eq!(e.secrets, vec!["azure-key-0123456789".to_owned()]);
+    assert_eq!(&*e.secrets(), ["azure-key-0123456789"]);
 }
 
 #[test]
