@@ -7,7 +7,6 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use futures_util::StreamExt;
 use switchboard_core::chat::ChatChunk;
 use switchboard_core::sse::SseDecoder;
 use switchboard_core::{ByteStream, ChunkStream, GatewayError};
@@ -106,40 +105,28 @@ impl SseChunkDecoder {
 
 /// Canonical chunks from a Messages SSE body. Dropping the stream drops the body.
 pub fn chunk_stream(body: ByteStream, decoder: SseChunkDecoder) -> ChunkStream {
-    let state = (body, decoder, VecDeque::<ChatChunk>::new(), false);
-    Box::pin(futures_util::stream::unfold(
-        state,
-        |(mut body, mut decoder, mut tail, ended)| async move {
-            if let Some(chunk) = tail.pop_front() {
-                return Some((Ok(chunk), (body, decoder, tail, ended)));
-            }
-            if ended {
-                return None;
-            }
-            loop {
-                match decoder.next_chunk() {
-                    Ok(Some(chunk)) => return Some((Ok(chunk), (body, decoder, tail, false))),
-                    Err(e) => return Some((Err(e), (body, decoder, tail, true))),
-                    Ok(None) if decoder.is_done() => return None,
-                    Ok(None) => {}
-                }
-                match body.next().await {
-                    Some(Ok(bytes)) => decoder.push(&bytes),
-                    Some(Err(e)) => return Some((Err(e), (body, decoder, tail, true))),
-                    None => {
-                        return match decoder.finish() {
-                            Ok(chunks) => {
-                                let mut tail: VecDeque<ChatChunk> = chunks.into();
-                                let first = tail.pop_front()?;
-                                Some((Ok(first), (body, decoder, tail, true)))
-                            }
-                            Err(e) => Some((Err(e), (body, decoder, tail, true))),
-                        };
-                    }
-                }
-            }
-        },
-    ))
+    switchboard_core::decode_stream(body, decoder)
+}
+
+impl switchboard_core::ChunkDecode for SseChunkDecoder {
+    fn push(&mut self, bytes: &[u8]) {
+        SseChunkDecoder::push(self, bytes);
+    }
+
+    fn next_chunk(&mut self) -> Result<Option<ChatChunk>, GatewayError> {
+        SseChunkDecoder::next_chunk(self)
+    }
+
+    fn is_done(&self) -> bool {
+        SseChunkDecoder::is_done(self)
+    }
+
+    fn finish(&mut self) -> (Vec<ChatChunk>, Option<GatewayError>) {
+        match SseChunkDecoder::finish(self) {
+            Ok(chunks) => (chunks, None),
+            Err(e) => (Vec::new(), Some(e)),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use base64::Engine;
-use futures_util::StreamExt;
 use serde_json::Value;
 use switchboard_anthropic::EventDecoder;
 use switchboard_core::chat::ChatChunk;
@@ -156,40 +155,28 @@ impl StreamDecoder {
 
 /// Canonical chunks from a Bedrock event-stream body. Dropping the stream drops the body.
 pub fn chunk_stream(body: ByteStream, decoder: StreamDecoder) -> ChunkStream {
-    let state = (body, decoder, VecDeque::<ChatChunk>::new(), false);
-    Box::pin(futures_util::stream::unfold(
-        state,
-        |(mut body, mut decoder, mut tail, ended)| async move {
-            if let Some(chunk) = tail.pop_front() {
-                return Some((Ok(chunk), (body, decoder, tail, ended)));
-            }
-            if ended {
-                return None;
-            }
-            loop {
-                match decoder.next_chunk() {
-                    Ok(Some(chunk)) => return Some((Ok(chunk), (body, decoder, tail, false))),
-                    Err(e) => return Some((Err(e), (body, decoder, tail, true))),
-                    Ok(None) if decoder.is_done() => return None,
-                    Ok(None) => {}
-                }
-                match body.next().await {
-                    Some(Ok(bytes)) => decoder.push(&bytes),
-                    Some(Err(e)) => return Some((Err(e), (body, decoder, tail, true))),
-                    None => {
-                        return match decoder.finish() {
-                            Ok(chunks) => {
-                                let mut tail: VecDeque<ChatChunk> = chunks.into();
-                                let first = tail.pop_front()?;
-                                Some((Ok(first), (body, decoder, tail, true)))
-                            }
-                            Err(e) => Some((Err(e), (body, decoder, tail, true))),
-                        };
-                    }
-                }
-            }
-        },
-    ))
+    switchboard_core::decode_stream(body, decoder)
+}
+
+impl switchboard_core::ChunkDecode for StreamDecoder {
+    fn push(&mut self, bytes: &[u8]) {
+        StreamDecoder::push(self, bytes);
+    }
+
+    fn next_chunk(&mut self) -> Result<Option<ChatChunk>, GatewayError> {
+        StreamDecoder::next_chunk(self)
+    }
+
+    fn is_done(&self) -> bool {
+        StreamDecoder::is_done(self)
+    }
+
+    fn finish(&mut self) -> (Vec<ChatChunk>, Option<GatewayError>) {
+        match StreamDecoder::finish(self) {
+            Ok(chunks) => (chunks, None),
+            Err(e) => (Vec::new(), Some(e)),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use futures_util::StreamExt;
 use switchboard_core::chat::{
     ChatChunk, ChunkChoice, ChunkDelta, FunctionCallDelta, Role, ToolCallDelta,
 };
@@ -261,60 +260,26 @@ impl ChunkDecoder {
     }
 }
 
-/// Where [`chunk_stream`] is: reading the body, draining the decoder after the body
-/// ended, or finished (after an error or the last chunk).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Reading,
-    Draining,
-    Ended,
-}
-
 /// Canonical chunks from an `/api/chat` NDJSON body. Dropping the stream drops the body.
 pub fn chunk_stream(body: ByteStream, secrets: Arc<[String]>) -> ChunkStream {
-    let state = (
-        body,
-        ChunkDecoder::new(completion_id(), secrets),
-        Phase::Reading,
-    );
-    Box::pin(futures_util::stream::unfold(
-        state,
-        |(mut body, mut decoder, phase)| async move {
-            loop {
-                let next = match phase {
-                    Phase::Ended => return None,
-                    Phase::Draining => decoder.finish(),
-                    Phase::Reading => decoder.next_chunk(),
-                };
-                match next {
-                    Ok(Some(chunk)) => return Some((Ok(chunk), (body, decoder, phase))),
-                    Err(e) => return Some((Err(e), (body, decoder, Phase::Ended))),
-                    Ok(None) if phase == Phase::Draining || decoder.is_done() => return None,
-                    Ok(None) => {}
-                }
-                match body.next().await {
-                    Some(Ok(bytes)) => decoder.push(&bytes),
-                    Some(Err(e)) => return Some((Err(e), (body, decoder, Phase::Ended))),
-                    None => return drain(body, decoder),
-                }
-            }
-        },
-    ))
+    switchboard_core::decode_stream(body, ChunkDecoder::new(completion_id(), secrets))
 }
 
-/// The first item after the body ended: a last chunk, the end, or the cut-stream error.
-#[allow(clippy::type_complexity, reason = "the unfold state, spelled out once")]
-fn drain(
-    body: ByteStream,
-    mut decoder: ChunkDecoder,
-) -> Option<(
-    Result<ChatChunk, GatewayError>,
-    (ByteStream, ChunkDecoder, Phase),
-)> {
-    match decoder.finish() {
-        Ok(Some(chunk)) => Some((Ok(chunk), (body, decoder, Phase::Draining))),
-        Ok(None) => None,
-        Err(e) => Some((Err(e), (body, decoder, Phase::Ended))),
+impl switchboard_core::ChunkDecode for ChunkDecoder {
+    fn push(&mut self, bytes: &[u8]) {
+        ChunkDecoder::push(self, bytes);
+    }
+
+    fn next_chunk(&mut self) -> Result<Option<ChatChunk>, GatewayError> {
+        ChunkDecoder::next_chunk(self)
+    }
+
+    fn is_done(&self) -> bool {
+        ChunkDecoder::is_done(self)
+    }
+
+    fn finish(&mut self) -> (Vec<ChatChunk>, Option<GatewayError>) {
+        switchboard_core::drain_one_by_one(|| ChunkDecoder::finish(self))
     }
 }
 

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use futures_util::StreamExt;
 use http::{HeaderMap, StatusCode};
 use switchboard_core::chat::ChatChunk;
 use switchboard_core::sse::{SseDecoder, SseEvent};
@@ -148,34 +147,25 @@ fn looks_like_error(data: &str) -> bool {
 /// Canonical chunks from an OpenAI-shaped SSE body (for adapters of OpenAI-like
 /// providers). Dropping the stream drops the body.
 pub fn chunk_stream(body: ByteStream, secrets: Arc<[String]>) -> ChunkStream {
-    let state = (body, ChunkDecoder::new(secrets), false);
-    Box::pin(futures_util::stream::unfold(
-        state,
-        |(mut body, mut decoder, ended)| async move {
-            if ended {
-                return None;
-            }
-            loop {
-                match decoder.next_chunk() {
-                    Ok(Some(chunk)) => return Some((Ok(chunk), (body, decoder, false))),
-                    Err(e) => return Some((Err(e), (body, decoder, true))),
-                    Ok(None) if decoder.is_done() => return None,
-                    Ok(None) => {}
-                }
-                match body.next().await {
-                    Some(Ok(bytes)) => decoder.push(&bytes),
-                    Some(Err(e)) => return Some((Err(e), (body, decoder, true))),
-                    None => {
-                        return match decoder.finish() {
-                            Ok(Some(chunk)) => Some((Ok(chunk), (body, decoder, true))),
-                            Ok(None) => None,
-                            Err(e) => Some((Err(e), (body, decoder, true))),
-                        };
-                    }
-                }
-            }
-        },
-    ))
+    switchboard_core::decode_stream(body, ChunkDecoder::new(secrets))
+}
+
+impl switchboard_core::ChunkDecode for ChunkDecoder {
+    fn push(&mut self, bytes: &[u8]) {
+        ChunkDecoder::push(self, bytes);
+    }
+
+    fn next_chunk(&mut self) -> Result<Option<ChatChunk>, GatewayError> {
+        ChunkDecoder::next_chunk(self)
+    }
+
+    fn is_done(&self) -> bool {
+        ChunkDecoder::is_done(self)
+    }
+
+    fn finish(&mut self) -> (Vec<ChatChunk>, Option<GatewayError>) {
+        switchboard_core::drain_one_by_one(|| ChunkDecoder::finish(self))
+    }
 }
 
 #[cfg(test)]

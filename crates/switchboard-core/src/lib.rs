@@ -8,6 +8,7 @@
 pub mod adapter;
 pub mod chat;
 pub mod completions;
+pub mod decode;
 pub mod error;
 pub mod models;
 pub mod peek;
@@ -19,6 +20,7 @@ pub mod transport;
 pub mod upstream;
 
 pub use adapter::{Adapter, CallContext, ChunkStream, Endpoint, RawRequest, RawResponse};
+pub use decode::{ChunkDecode, decode_stream, drain_one_by_one};
 pub use error::{ErrorBody, ErrorObject, Fault, GatewayError};
 pub use models::{Model, ModelList};
 pub use peek::ChatPeek;
