@@ -14,5 +14,6 @@ mod models;
 mod passthrough;
 mod providers;
 mod responses;
+mod routing;
 mod server;
 mod streaming;

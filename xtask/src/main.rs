@@ -10,6 +10,7 @@
     reason = "a CLI prints its help to stdout; progress goes to stderr beside cargo's"
 )]
 
+mod bench;
 mod ci;
 mod codex;
 mod features;
@@ -33,12 +34,22 @@ commands:
              run the real Codex CLI (npm @openai/codex, into target/codex-npm) through the
              gateway over a scripted chat upstream; exits 3 when Codex cannot be installed
              (skipped, not failed)
+  bench [--quick]
+             build release binaries and measure the gateway against a mock upstream on
+             127.0.0.1 (throughput, added latency, CPU per request, memory); prints a
+             markdown table, writes target/bench/results.json (docs/performance.md).
+             --quick runs each scenario for about a second
   help       print this message";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map(String::as_str);
-    if let Some(extra) = args.get(1) {
+    // Only `bench` takes an option (`--quick`); every other command takes none.
+    let extra = match (command, args.get(1).map(String::as_str)) {
+        (Some("bench"), Some("--quick")) => args.get(2),
+        _ => args.get(1),
+    };
+    if let Some(extra) = extra {
         eprintln!("xtask: unexpected argument `{extra}`\n");
         println!("{HELP}");
         return ExitCode::from(2);
@@ -50,6 +61,10 @@ fn main() -> ExitCode {
         }
         Some("ci") => run::workspace_root().and_then(|root| ci::run(&root)),
         Some("features") => run::workspace_root().and_then(|root| features::run(&root)),
+        Some("bench") => {
+            let quick = args.get(1).is_some_and(|a| a == "--quick");
+            run::workspace_root().and_then(|root| bench::run(&root, quick))
+        }
         Some("codex-check") => return codex::command(),
         Some("sdk-check") => match run::workspace_root().and_then(|root| sdk::run(&root)) {
             Ok(sdk::Checked::Skipped(reason)) => {

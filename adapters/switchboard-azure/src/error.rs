@@ -20,7 +20,7 @@ use http::header::{HeaderName, HeaderValue, RETRY_AFTER};
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 use switchboard_core::secret::REDACTED;
-use switchboard_core::{Fault, GatewayError};
+use switchboard_core::{ErrorClass, Fault, GatewayError};
 use switchboard_openai::map_error_response;
 
 /// What this adapter does with an upstream error besides the OpenAI mapping.
@@ -82,6 +82,8 @@ fn cap_retry_after(parts: &mut Parts, cap: Duration) {
         return;
     };
     parts.retry_after = Some(cap);
+    // Waiting cannot help within this request: move to another deployment at once.
+    parts.class = Some(ErrorClass::PerKey);
     parts
         .headers
         .insert(RETRY_AFTER, HeaderValue::from(cap.as_secs()));
@@ -128,6 +130,8 @@ struct Parts {
     retry_after: Option<Duration>,
     /// Azure's `innererror`, kept in the body when set.
     inner: Option<Value>,
+    /// A class set here (a spent quota is per-key, not transient).
+    class: Option<ErrorClass>,
 }
 
 impl Parts {
@@ -142,6 +146,7 @@ impl Parts {
             headers: err.headers().clone(),
             retry_after: err.retry_after(),
             inner: None,
+            class: None,
         }
     }
 
@@ -153,6 +158,7 @@ impl Parts {
             || self.param.as_deref() != err.param()
             || self.retry_after != err.retry_after()
             || self.inner.is_some()
+            || self.class.is_some()
     }
 
     fn build(self) -> GatewayError {
@@ -166,6 +172,9 @@ impl Parts {
         }
         if let Some(after) = self.retry_after {
             err = err.with_retry_after(after);
+        }
+        if let Some(class) = self.class {
+            err = err.with_class(class);
         }
         if let Some(inner) = self.inner {
             let mut body = serde_json::to_value(err.to_object())

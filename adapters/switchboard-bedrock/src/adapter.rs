@@ -20,8 +20,9 @@ use crate::config::{Api, BedrockConfig, Env, process_env};
 use crate::converse::{from_converse_response, to_converse_request};
 use crate::error::map_error_response;
 use crate::invoke::to_invoke_body;
-use crate::sign::sign_request;
+use crate::sign::{AwsCredentials, sign_request};
 use crate::stream::{StreamDecoder, chunk_stream};
+use crate::target::Site;
 
 /// Largest error body read from an upstream.
 const MAX_ERROR_BODY: usize = 1 << 20;
@@ -32,9 +33,7 @@ const SERVICE: &str = "bedrock";
 
 /// A client of Bedrock Runtime (or a server that speaks it).
 pub struct BedrockAdapter {
-    endpoint: String,
-    host: String,
-    region: String,
+    site: Site,
     api: Api,
     auth: Auth,
     options: ConvertOptions,
@@ -45,8 +44,7 @@ pub struct BedrockAdapter {
 impl std::fmt::Debug for BedrockAdapter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BedrockAdapter")
-            .field("endpoint", &self.endpoint)
-            .field("region", &self.region)
+            .field("target", &self.site.known())
             .field("api", &self.api)
             .finish_non_exhaustive()
     }
@@ -54,7 +52,9 @@ impl std::fmt::Debug for BedrockAdapter {
 
 impl BedrockAdapter {
     /// A client for the Bedrock `config` describes, reading defaults from the process
-    /// environment. Fails without a region, credentials or a valid endpoint.
+    /// environment. Fails without a region, credentials or a valid endpoint. With the
+    /// crate feature `aws-chain` and no keys configured, the AWS credential chain (and for
+    /// want of a region, the AWS profile's) is asked on the first request, not here.
     pub fn new(
         config: &BedrockConfig,
         transport: Arc<dyn HttpTransport>,
@@ -67,18 +67,8 @@ impl BedrockAdapter {
         transport: Arc<dyn HttpTransport>,
         env: Env<'_>,
     ) -> Result<Self, BuildError> {
-        let region = config.resolved_region(env).ok_or_else(|| {
-            BuildError::Config("no region: set `region` (or env AWS_REGION)".into())
-        })?;
-        let endpoint = config.resolved_endpoint(&region);
-        let uri: http::Uri = endpoint
-            .parse()
-            .map_err(|e| BuildError::Config(format!("`endpoint` is not a URL: {e}")))?;
-        let host = uri
-            .authority()
-            .map(|a| a.as_str().to_owned())
-            .ok_or_else(|| BuildError::Config("`endpoint` needs a host".into()))?;
-        let auth = Auth::resolve(config, env)?;
+        let auth = Auth::resolve(config, env, &transport)?;
+        let site = Site::new(config, env, &auth)?;
         let mut options = ConvertOptions {
             thinking: switchboard_anthropic::ThinkingRules::with_overrides(&config.thinking),
             ..ConvertOptions::default()
@@ -88,9 +78,7 @@ impl BedrockAdapter {
         }
         Ok(Self {
             secrets: auth.secrets().into(),
-            endpoint,
-            host,
-            region,
+            site,
             api: config.api,
             auth,
             options,
@@ -98,19 +86,16 @@ impl BedrockAdapter {
         })
     }
 
-    /// The URL of operation `op` (`converse`, `invoke-with-response-stream`, ...) for
-    /// `model`, the id percent-encoded as one path segment (`:` → `%3A`, `/` → `%2F`).
-    pub fn url(&self, model: &str, op: &str) -> String {
-        format!("{}/model/{}/{op}", self.endpoint, encode_segment(model))
-    }
-
-    /// Builds, authenticates and sends one POST; a non-2xx answer becomes a mapped error.
+    /// Builds, authenticates and sends one POST of operation `op` for `model`; a non-2xx
+    /// answer becomes a mapped error. Also returns the strings to scrub from the answer.
     async fn post(
         &self,
-        url: String,
+        model: &str,
+        op: &str,
         body: Vec<u8>,
         stream: bool,
-    ) -> Result<UpstreamResponse, GatewayError> {
+    ) -> Result<(UpstreamResponse, Arc<[String]>), GatewayError> {
+        let target = self.site.target().await?;
         let accept = if stream {
             "application/vnd.amazon.eventstream"
         } else {
@@ -118,34 +103,35 @@ impl BedrockAdapter {
         };
         let mut request = http::Request::builder()
             .method("POST")
-            .uri(&url)
-            .header("host", &self.host)
+            .uri(target.url(model, op))
+            .header("host", &target.host)
             .header("content-type", "application/json")
             .header("accept", accept)
             .body(Bytes::from(body))
             .map_err(|e| GatewayError::internal(format!("could not build the request: {e}")))?;
-        match &self.auth {
+        let secrets = match &self.auth {
             Auth::ApiKey(key) => {
                 let value =
                     http::HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| {
                         GatewayError::internal("the Bedrock API key is not a valid header")
                     })?;
                 request.headers_mut().insert("authorization", value);
+                self.secrets.clone()
             }
             Auth::Static(credentials) => {
-                sign_request(
-                    &mut request,
-                    credentials,
-                    &self.region,
-                    SERVICE,
-                    SystemTime::now(),
-                )
-                .map_err(|e| GatewayError::internal(e.to_string()))?;
+                sign(&mut request, credentials, &target.region)?;
+                self.secrets.clone()
             }
-        }
+            #[cfg(feature = "aws-chain")]
+            Auth::Chain(chain) => {
+                let current = chain.credentials(&target.region).await?;
+                sign(&mut request, &current.credentials, &target.region)?;
+                current.secrets.clone()
+            }
+        };
         let response = self.transport.send(request).await?;
         if response.status.is_success() {
-            return Ok(response);
+            return Ok((response, secrets));
         }
         let body = collect_body(response.body, MAX_ERROR_BODY)
             .await
@@ -154,7 +140,7 @@ impl BedrockAdapter {
             response.status,
             &response.headers,
             &body,
-            &self.secrets,
+            &secrets,
         ))
     }
 
@@ -178,17 +164,15 @@ impl BedrockAdapter {
     }
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn encode_segment(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+/// Signs `request` for Bedrock in `region` now.
+fn sign(
+    request: &mut http::Request<Bytes>,
+    credentials: &AwsCredentials,
+    region: &str,
+) -> Result<(), GatewayError> {
+    sign_request(request, credentials, region, SERVICE, SystemTime::now())
+        .map(drop)
+        .map_err(|e| GatewayError::internal(e.to_string()))
 }
 
 /// A chat id from the upstream's request id (or the time).
@@ -236,17 +220,13 @@ impl Adapter for BedrockAdapter {
         let body = self.request_body(&request)?;
         match self.api {
             Api::Converse => {
-                let response = self
-                    .post(self.url(&request.model, "converse"), body, false)
-                    .await?;
+                let (response, _) = self.post(&request.model, "converse", body, false).await?;
                 let id = chat_id(&response);
                 let json = read_json(response).await?;
                 Ok(from_converse_response(&json, &request.model, &id, now()))
             }
             Api::Invoke => {
-                let response = self
-                    .post(self.url(&request.model, "invoke"), body, false)
-                    .await?;
+                let (response, _) = self.post(&request.model, "invoke", body, false).await?;
                 let json = read_json(response).await?;
                 let mut answer: MessagesResponse = serde_json::from_value(json).map_err(|e| {
                     GatewayError::bad_gateway(format!(
@@ -271,16 +251,11 @@ impl Adapter for BedrockAdapter {
             Api::Converse => ("converse-stream", true),
             Api::Invoke => ("invoke-with-response-stream", false),
         };
-        let response = self.post(self.url(&request.model, op), body, true).await?;
+        let (response, secrets) = self.post(&request.model, op, body, true).await?;
         let decoder = if converse {
-            StreamDecoder::converse(
-                &chat_id(&response),
-                &request.model,
-                now(),
-                self.secrets.clone(),
-            )
+            StreamDecoder::converse(&chat_id(&response), &request.model, now(), secrets)
         } else {
-            StreamDecoder::invoke(now(), self.secrets.clone())
+            StreamDecoder::invoke(now(), secrets)
         };
         Ok(chunk_stream(response.body, decoder))
     }

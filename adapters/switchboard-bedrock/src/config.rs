@@ -46,6 +46,11 @@ pub struct BedrockConfig {
     /// the keys also come from the environment).
     #[serde(default)]
     pub session_token: Option<Secret>,
+    /// The profile of the shared AWS config and credentials files that the AWS credential
+    /// chain reads (crate feature `aws-chain`; an error without it). Default: env
+    /// `AWS_PROFILE`, then `default`.
+    #[serde(default)]
+    pub profile: Option<String>,
     /// `max_tokens` for a request that sets no output limit. Default 4096.
     #[serde(default)]
     pub max_tokens: Option<u32>,
@@ -63,20 +68,16 @@ pub(crate) fn process_env(name: &str) -> Option<String> {
 }
 
 impl BedrockConfig {
-    /// The signing region.
-    pub(crate) fn resolved_region(&self, env: Env<'_>) -> Option<String> {
+    /// The signing region from the config or the environment.
+    pub(crate) fn configured_region(&self, env: Env<'_>) -> Option<String> {
         self.region
             .clone()
             .or_else(|| env("AWS_REGION"))
             .or_else(|| env("AWS_DEFAULT_REGION"))
-            .or_else(|| self.endpoint.as_ref().map(|_| "us-east-1".to_owned()))
     }
 
-    /// The endpoint root, without a trailing `/`.
-    pub(crate) fn resolved_endpoint(&self, region: &str) -> String {
-        match &self.endpoint {
-            Some(e) => e.trim_end_matches('/').to_owned(),
-            None => format!("https://bedrock-runtime.{region}.amazonaws.com"),
-        }
+    /// The region when nothing names one: `us-east-1` with an `endpoint`, else none.
+    pub(crate) fn fallback_region(&self) -> Option<String> {
+        self.endpoint.as_ref().map(|_| "us-east-1".to_owned())
     }
 }

@@ -5,9 +5,14 @@
 //! event-stream frames with `aws-smithy-eventstream`), [`converse`] (chat ↔ Converse),
 //! [`invoke`] (chat ↔ InvokeModel, reusing `switchboard-anthropic`), [`stream`] (event
 //! frames → chunks) and the error mapping of [`error`]. [`BedrockAdapter`] is the HTTP side.
+//! With the crate feature `aws-chain`, credentials (and, for want of one, the region) can
+//! also come from the full AWS credential chain of `aws-config`, whose HTTP calls go
+//! through the adapter's transport.
 
 mod adapter;
 mod auth;
+#[cfg(feature = "aws-chain")]
+mod chain;
 mod config;
 pub mod converse;
 pub mod error;
@@ -15,6 +20,7 @@ pub mod eventstream;
 pub mod invoke;
 pub mod sign;
 pub mod stream;
+mod target;
 
 pub use adapter::BedrockAdapter;
 pub use config::{Api, BedrockConfig};

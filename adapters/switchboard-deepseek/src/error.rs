@@ -107,6 +107,8 @@ mod tests {
         let err = refine(mapped);
         assert!(err.message().contains("Balance"), "{}", err.message());
         assert_eq!(err.code(), Some("upstream_error"));
+        // Not retried: another deployment (another account) is tried at once.
+        assert_eq!(err.class(), switchboard_core::ErrorClass::PerKey);
     }
 
     #[test]
@@ -122,5 +124,6 @@ mod tests {
         let err = GatewayError::from(DeepSeekError::InsufficientSystemResource);
         assert_eq!(err.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(err.code(), Some("insufficient_system_resource"));
+        assert_eq!(err.class(), switchboard_core::ErrorClass::Transient);
     }
 }

@@ -25,6 +25,45 @@ pub enum Fault {
     Gateway,
 }
 
+/// What a failed attempt means for the next one: whether to retry, move to another
+/// deployment, fall back to another model, or give up. Decided once, by [`GatewayError::class`]
+/// (adapters that know better set it with [`GatewayError::with_class`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorClass {
+    /// The request itself is wrong (400, 404, 413 ...): the same request fails anywhere, so
+    /// it is neither retried nor sent to a fallback.
+    Caller,
+    /// The gateway refused by its own policy (limits, keys, budgets): not retried.
+    Policy,
+    /// The provider failed for now (429, 5xx, refused connection, timeout): retried with
+    /// backoff, on this deployment or another.
+    Transient,
+    /// This deployment's credentials or account cannot serve it (401, 402, 403, a spent
+    /// quota or spend limit, a model missing upstream): another deployment is tried at once,
+    /// without waiting, and this one is cooled down.
+    PerKey,
+    /// The prompt is longer than the model's context window: only a fallback model with a
+    /// larger window can serve it.
+    ContextWindow,
+    /// The provider's content policy refused the request: only the content-policy fallbacks
+    /// are tried.
+    ContentFilter,
+}
+
+impl ErrorClass {
+    /// The class as a short label (`transient`, `per_key` ...) for logs and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorClass::Caller => "caller",
+            ErrorClass::Policy => "policy",
+            ErrorClass::Transient => "transient",
+            ErrorClass::PerKey => "per_key",
+            ErrorClass::ContextWindow => "context_window",
+            ErrorClass::ContentFilter => "content_filter",
+        }
+    }
+}
+
 /// OpenAI's error envelope: `{"error": {...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -65,6 +104,7 @@ struct Inner {
     retry_after: Option<Duration>,
     headers: HeaderMap,
     raw_body: Option<Bytes>,
+    class: Option<ErrorClass>,
 }
 
 impl GatewayError {
@@ -86,6 +126,7 @@ impl GatewayError {
                 retry_after: None,
                 headers: HeaderMap::new(),
                 raw_body: None,
+                class: None,
             }),
         }
     }
@@ -105,6 +146,13 @@ impl GatewayError {
     /// Sets how long the client should wait before retrying (rendered as `Retry-After`).
     pub fn with_retry_after(mut self, after: Duration) -> Self {
         self.inner.retry_after = Some(after);
+        self
+    }
+
+    /// Overrides the class [`GatewayError::class`] would derive (an adapter that knows,
+    /// say, that a 429 is a spent quota rather than a passing throttle).
+    pub fn with_class(mut self, class: ErrorClass) -> Self {
+        self.inner.class = Some(class);
         self
     }
 
@@ -289,6 +337,35 @@ impl GatewayError {
         &self.inner.headers
     }
 
+    /// What this failure means for a retry or a fallback: the class set with
+    /// [`GatewayError::with_class`], else one derived from code, message, fault and status.
+    pub fn class(&self) -> ErrorClass {
+        if let Some(class) = self.inner.class {
+            return class;
+        }
+        let code = self.inner.code.as_deref().unwrap_or_default();
+        if matches!(code, "content_filter" | "content_policy_violation") {
+            return ErrorClass::ContentFilter;
+        }
+        if code == "context_length_exceeded"
+            || (self.inner.fault == Fault::Upstream || self.inner.status == StatusCode::BAD_REQUEST)
+                && mentions_context_window(&self.inner.message)
+        {
+            return ErrorClass::ContextWindow;
+        }
+        if self.inner.fault != Fault::Upstream {
+            return ErrorClass::Caller;
+        }
+        if self.inner.kind == "insufficient_quota" || code == "insufficient_quota" {
+            return ErrorClass::PerKey;
+        }
+        match self.inner.status.as_u16() {
+            401..=404 => ErrorClass::PerKey,
+            408 | 409 | 425 | 429 | 500..=599 => ErrorClass::Transient,
+            _ => ErrorClass::Caller,
+        }
+    }
+
     /// The error as OpenAI's error object.
     pub fn to_object(&self) -> ErrorObject {
         ErrorObject {
@@ -317,6 +394,24 @@ impl GatewayError {
     }
 }
 
+/// The phrases providers use for a prompt longer than the context window (OpenAI, vLLM,
+/// DeepSeek: "maximum context length"; Anthropic: "prompt is too long"; Bedrock: "input is
+/// too long"; Ollama and llama.cpp: "context length"/"context size").
+fn mentions_context_window(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    [
+        "maximum context length",
+        "context length",
+        "context window",
+        "context size",
+        "prompt is too long",
+        "input is too long",
+        "too many input tokens",
+    ]
+    .iter()
+    .any(|phrase| lower.contains(phrase))
+}
+
 impl fmt::Debug for GatewayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GatewayError")
@@ -326,6 +421,7 @@ impl fmt::Debug for GatewayError {
             .field("param", &self.inner.param)
             .field("message", &self.inner.message)
             .field("fault", &self.inner.fault)
+            .field("class", &self.class())
             .finish()
     }
 }
@@ -388,6 +484,71 @@ mod tests {
         assert_eq!(err.param(), Some("model"));
         assert_eq!(err.code(), Some("model_not_found"));
         assert!(err.message().contains("gpt-9"));
+    }
+
+    #[test]
+    fn classes_follow_provider_status_and_codes() {
+        let upstream = |status: u16, kind: &'static str| {
+            GatewayError::new(
+                StatusCode::from_u16(status).unwrap(),
+                kind,
+                "m",
+                Fault::Upstream,
+            )
+        };
+        assert_eq!(
+            upstream(429, "rate_limit_error").class(),
+            ErrorClass::Transient
+        );
+        assert_eq!(upstream(503, "x").class(), ErrorClass::Transient);
+        assert_eq!(upstream(529, "x").class(), ErrorClass::Transient);
+        assert_eq!(upstream(401, "x").class(), ErrorClass::PerKey);
+        assert_eq!(upstream(402, "x").class(), ErrorClass::PerKey);
+        assert_eq!(upstream(403, "x").class(), ErrorClass::PerKey);
+        assert_eq!(
+            upstream(429, "insufficient_quota").class(),
+            ErrorClass::PerKey
+        );
+        assert_eq!(
+            upstream(400, "invalid_request_error").class(),
+            ErrorClass::Caller
+        );
+        assert_eq!(
+            GatewayError::bad_gateway("refused").class(),
+            ErrorClass::Transient
+        );
+        assert_eq!(
+            GatewayError::gateway_timeout("first byte", Duration::from_secs(1)).class(),
+            ErrorClass::Transient
+        );
+        assert_eq!(
+            GatewayError::model_not_found("m").class(),
+            ErrorClass::Caller
+        );
+        assert_eq!(GatewayError::internal("bug").class(), ErrorClass::Caller);
+        assert_eq!(
+            upstream(400, "invalid_request_error")
+                .with_code("context_length_exceeded")
+                .class(),
+            ErrorClass::ContextWindow
+        );
+        let anthropic = GatewayError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "prompt is too long: 210000 tokens > 200000 maximum",
+            Fault::Client,
+        );
+        assert_eq!(anthropic.class(), ErrorClass::ContextWindow);
+        assert_eq!(
+            GatewayError::invalid_request("blocked")
+                .with_code("content_filter")
+                .class(),
+            ErrorClass::ContentFilter
+        );
+        assert_eq!(
+            upstream(429, "x").with_class(ErrorClass::PerKey).class(),
+            ErrorClass::PerKey
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub mod upstream;
 
 pub use adapter::{Adapter, CallContext, ChunkStream, Endpoint, RawRequest, RawResponse};
 pub use decode::{ChunkDecode, decode_stream, drain_one_by_one};
-pub use error::{ErrorBody, ErrorObject, Fault, GatewayError};
+pub use error::{ErrorBody, ErrorClass, ErrorObject, Fault, GatewayError};
 pub use models::{Model, ModelList};
 pub use peek::ChatPeek;
 pub use registry::{AdapterFactory, BuildContext, BuildError, Registry, RegistryError};

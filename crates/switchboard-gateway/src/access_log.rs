@@ -1,11 +1,19 @@
-//! One log line per request, written when the request is over: for a stream that is when
-//! the last byte went out or the client went away, so the line carries the final status,
-//! tokens and latency. Never a key; prompt text only when `log.prompts` is on.
+//! One record per request, closed when the request is over: for a stream that is when
+//! the last byte went out or the client went away, so it carries the final status, tokens,
+//! cost and latency. Closing it writes the log line, feeds the metrics, bills the tokens to
+//! the limits that admitted the request, and tells the deployment's health how a committed
+//! stream ended. Never a key; prompt text only when `log.prompts` is on.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
 use switchboard_core::chat::Usage;
+use tokio::time::Instant;
+
+use crate::auth::KeyEntry;
+use crate::metrics::{Metrics, RequestOutcome};
+use crate::routing::AttemptGuard;
+use crate::usage::{OutputCounter, Prices, cost, fill};
 
 /// What is known about a request so far; logs itself when dropped.
 pub struct RequestLog {
@@ -17,22 +25,65 @@ pub struct RequestLog {
     pub method: http::Method,
     /// Request path.
     pub path: String,
+    /// The endpoint, as a metrics label.
+    pub endpoint: &'static str,
     /// The model the client asked for.
     pub model: Option<String>,
-    /// The provider that served it.
+    /// The configured model (or route pattern) that served it: a bounded label.
+    pub route: Option<Arc<str>>,
+    /// The provider that served it (the last one tried).
     pub provider: Option<Arc<str>>,
+    /// The deployment that served it (the last one tried).
+    pub deployment: Option<Arc<str>>,
+    /// Upstream attempts made.
+    pub attempts: u32,
+    /// Whether a fallback model served it.
+    pub fallback: bool,
+    /// The gateway key's entry, when the key is a named one.
+    pub key: Option<Arc<KeyEntry>>,
     /// The status sent to the client.
     pub status: u16,
     /// Whether the response streamed.
     pub stream: bool,
-    /// Tokens, when the upstream reported usage.
+    /// Tokens, when the upstream reported usage (or the gateway estimated it).
     pub usage: Option<Usage>,
+    /// The usage is the gateway's estimate.
+    pub estimated: bool,
+    /// The request body, kept (a reference, not a copy) to estimate the prompt's tokens
+    /// if the provider reports no usage.
+    pub prompt_body: Option<bytes::Bytes>,
+    /// The answer's text, collected as it passes, for the same estimate.
+    pub output: Option<OutputCounter>,
+    /// The served model's prices.
+    pub prices: Option<Prices>,
+    /// The error's class, for failed requests.
+    pub error_class: Option<&'static str>,
+    /// When the response was committed (a stream's first byte).
+    pub committed: Option<Instant>,
+    /// When the last streamed piece went out.
+    last_piece: Option<Instant>,
+    /// The gaps between streamed pieces, for the inter-token histogram.
+    gaps: Vec<Duration>,
+    /// Time spent waiting on upstreams (and in backoff) before commit.
+    pub upstream_wait: Duration,
+    /// The deployment attempt in progress or committed.
+    pub attempt: Option<AttemptGuard>,
+    /// The limits that admitted the request, billed when it ends.
+    pub permits: Vec<crate::limits::LimitPermit>,
+    /// Where the record is counted.
+    pub metrics: Option<Arc<Metrics>>,
+    /// The in-flight gauge's hold, while the request is in flight.
+    pub in_flight: Option<crate::metrics::InFlight>,
     /// How the request ended: `ok`, `error`, `client_closed`, `stream_error`.
     pub outcome: &'static str,
     /// The error message, for failed requests.
     pub error: Option<String>,
     /// The request body, only when `log.prompts` is on.
     pub prompt: Option<String>,
+    /// The request's trace (its start and an incoming `traceparent`), when telemetry is on;
+    /// it becomes a span when the record closes.
+    #[cfg(feature = "otel")]
+    pub trace: Option<crate::telemetry::RequestTrace>,
 }
 
 impl RequestLog {
@@ -44,27 +95,143 @@ impl RequestLog {
             request_id,
             method,
             path: path.to_owned(),
+            endpoint: "other",
             model: None,
+            route: None,
             provider: None,
+            deployment: None,
+            attempts: 0,
+            fallback: false,
+            key: None,
             status: 0,
             stream: false,
             usage: None,
+            estimated: false,
+            prompt_body: None,
+            output: None,
+            prices: None,
+            error_class: None,
+            committed: None,
+            last_piece: None,
+            gaps: Vec::new(),
+            upstream_wait: Duration::ZERO,
+            attempt: None,
+            permits: Vec::new(),
+            metrics: None,
+            in_flight: None,
             outcome: "ok",
             error: None,
             prompt: None,
+            #[cfg(feature = "otel")]
+            trace: None,
         }
     }
 
-    /// Moves the live record out (for a stream to log when it ends), leaving a silent one.
+    /// Moves the live record out (for a stream to log when it ends), leaving a silent one
+    /// that still knows the route, for the response headers.
     pub fn take(&mut self) -> RequestLog {
         let mut silent = RequestLog::start(self.request_id.clone(), self.method.clone(), "");
         silent.armed = false;
+        silent.start = self.start;
+        silent.route = self.route.clone();
+        silent.provider = self.provider.clone();
+        silent.deployment = self.deployment.clone();
+        silent.attempts = self.attempts;
+        silent.fallback = self.fallback;
+        silent.committed = self.committed;
+        silent.upstream_wait = self.upstream_wait;
         std::mem::replace(self, silent)
     }
 
-    /// Seconds since the request arrived, in milliseconds.
+    /// The response is committed (a stream's first byte is going out): the status is 200
+    /// and the deployment answered.
+    pub fn commit(&mut self) {
+        let now = Instant::now();
+        self.status = http::StatusCode::OK.as_u16();
+        self.committed = Some(now);
+        if let Some(attempt) = &mut self.attempt {
+            attempt.succeeded(now);
+        }
+    }
+
+    /// A streamed piece of the answer went out: records the gap since the previous one.
+    pub fn piece_sent(&mut self) {
+        let now = Instant::now();
+        if let Some(last) = self.last_piece.replace(now) {
+            self.gaps.push(now.saturating_duration_since(last));
+        }
+    }
+
+    /// Milliseconds since the request arrived.
     pub fn elapsed_ms(&self) -> f64 {
         self.start.elapsed().as_secs_f64() * 1000.0
+    }
+
+    /// The gateway's own time so far: time to commit (or now) minus the upstream wait.
+    pub fn overhead(&self) -> Duration {
+        let until = self.committed.unwrap_or_else(Instant::now);
+        until
+            .saturating_duration_since(self.start)
+            .saturating_sub(self.upstream_wait)
+    }
+
+    /// Closes the record: health, limits, metrics. Returns the cost, if priced.
+    fn close(&mut self) -> Option<f64> {
+        let now = Instant::now();
+        if self.usage.is_none()
+            && self.status == 200
+            && let Some(body) = &self.prompt_body
+        {
+            // The provider said nothing: bill an estimate rather than nothing.
+            self.usage = Some(fill::estimate(body, self.output.as_ref()));
+            self.estimated = true;
+        }
+        if let Some(attempt) = &mut self.attempt
+            && self.outcome == "stream_error"
+        {
+            attempt.failed(now);
+        }
+        let tokens = self
+            .usage
+            .as_ref()
+            .map_or(0, |u| u.prompt_tokens + u.completion_tokens);
+        for permit in &self.permits {
+            permit.charge(tokens, now);
+        }
+        let cost = match (&self.prices, &self.usage) {
+            (Some(prices), Some(usage)) => Some(cost(prices, usage)),
+            _ => None,
+        };
+        if let Some(metrics) = &self.metrics {
+            let model = self.route.as_deref().unwrap_or("none");
+            let provider = self.provider.as_deref().unwrap_or("none");
+            metrics.inter_tokens(model, provider, &self.gaps);
+            let usage = self.usage.as_ref();
+            metrics.request(&RequestOutcome {
+                model,
+                provider,
+                endpoint: self.endpoint,
+                status: self.status,
+                error_class: self.error_class.unwrap_or("none"),
+                stream: self.stream,
+                total: self.start.elapsed(),
+                first_token: self
+                    .committed
+                    .filter(|_| self.stream)
+                    .map(|at| at.saturating_duration_since(self.start)),
+                overhead: Some(self.overhead()),
+                prompt_tokens: usage.map_or(0, |u| u.prompt_tokens),
+                completion_tokens: usage.map_or(0, |u| u.completion_tokens),
+                cached_tokens: usage.map_or(0, Usage::cached_tokens),
+                estimated: self.estimated,
+                cost_usd: cost,
+                attempts: self.attempts,
+                fallback: self.fallback,
+            });
+        }
+        #[cfg(feature = "otel")]
+        crate::telemetry::emit(self, cost);
+        cost
     }
 }
 
@@ -73,6 +240,7 @@ impl Drop for RequestLog {
         if !self.armed {
             return;
         }
+        let cost_usd = self.close();
         let (prompt_tokens, completion_tokens) = self.usage.as_ref().map_or((None, None), |u| {
             (Some(u.prompt_tokens), Some(u.completion_tokens))
         });
@@ -85,12 +253,20 @@ impl Drop for RequestLog {
                     method = %self.method,
                     path = %self.path,
                     model = self.model.as_deref(),
+                    route = self.route.as_deref(),
                     provider = self.provider.as_deref(),
+                    deployment = self.deployment.as_deref(),
+                    attempts = self.attempts,
+                    fallback = self.fallback,
+                    key = self.key.as_ref().map(|k| &*k.name),
                     status = self.status,
                     stream = self.stream,
                     latency_ms,
                     prompt_tokens,
                     completion_tokens,
+                    estimated = self.estimated,
+                    cost_usd,
+                    overhead_us = self.overhead().as_micros() as u64,
                     outcome = self.outcome,
                     error = self.error.as_deref(),
                     prompt = self.prompt.as_deref(),

@@ -1,9 +1,9 @@
-//! [`Call`]: one routed request to a provider, with its deadlines, and the body reading
-//! every model endpoint starts with.
+//! [`Call`]: one attempt of a request on a provider, with its deadlines, and the body
+//! reading every model endpoint starts with.
 
-use std::borrow::Cow;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::Request;
@@ -14,12 +14,12 @@ use tokio::time::{Instant, timeout_at};
 use crate::Gateway;
 use crate::access_log::RequestLog;
 use crate::body::read_limited;
-use crate::routing::Provider;
+use crate::routing::{ModelRoute, Provider};
 
 /// How much of a request body `log.prompts` puts in the log line.
 const PROMPT_LOG_BYTES: usize = 4096;
 
-/// One request on its way to a provider.
+/// One attempt on its way to a provider.
 pub(crate) struct Call {
     /// The provider serving it.
     pub(crate) provider: Arc<Provider>,
@@ -29,42 +29,43 @@ pub(crate) struct Call {
     pub(crate) first_byte_deadline: Instant,
     /// When the whole response must be over.
     pub(crate) deadline: Instant,
+    first_byte_timeout: Duration,
+    total_timeout: Duration,
 }
 
 impl Call {
-    /// Routes `model` and starts the provider's clocks; the log learns model and provider.
-    pub(crate) fn route<'m>(
-        gateway: &Gateway,
-        model: &'m str,
-        log: &mut RequestLog,
-    ) -> Result<(Call, Cow<'m, str>), GatewayError> {
-        log.model = Some(model.to_owned());
-        let (route, upstream_model) = gateway
-            .router()
-            .resolve(model)
-            .ok_or_else(|| GatewayError::model_not_found(model))?;
-        let provider = route.provider.clone();
-        log.provider = Some(provider.name.clone());
-        let start = Instant::now();
-        let call = Call {
-            cx: CallContext {
-                request_id: log.request_id.clone(),
-            },
-            first_byte_deadline: start + provider.first_byte_timeout,
-            deadline: start + provider.total_timeout,
+    /// An attempt on `provider` for `route`: the first-byte clock starts now, the total
+    /// clock started with the request (`request_start`). The model's timeouts win over
+    /// the provider's.
+    pub(crate) fn new(
+        provider: Arc<Provider>,
+        route: &ModelRoute,
+        request_id: Arc<str>,
+        request_start: Instant,
+    ) -> Self {
+        let first_byte_timeout = route
+            .first_byte_timeout
+            .unwrap_or(provider.first_byte_timeout);
+        let total_timeout = route.total_timeout.unwrap_or(provider.total_timeout);
+        let deadline = request_start + total_timeout;
+        Call {
+            cx: CallContext { request_id },
+            first_byte_deadline: (Instant::now() + first_byte_timeout).min(deadline),
+            deadline,
+            first_byte_timeout,
+            total_timeout,
             provider,
-        };
-        Ok((call, upstream_model))
+        }
     }
 
     /// The error for the total timeout.
     pub(crate) fn total_timeout(&self) -> GatewayError {
-        GatewayError::gateway_timeout("total", self.provider.total_timeout)
+        GatewayError::gateway_timeout("total", self.total_timeout)
     }
 
     /// The error for the first-byte timeout.
     pub(crate) fn first_byte_timeout(&self) -> GatewayError {
-        GatewayError::gateway_timeout("first byte", self.provider.first_byte_timeout)
+        GatewayError::gateway_timeout("first byte", self.first_byte_timeout)
     }
 
     /// Runs `work` under the first-byte deadline.
@@ -116,6 +117,7 @@ where
 {
     let (parts, body) = request.into_parts();
     let body = read_limited(body, &parts.headers, gateway.inner.max_body).await?;
+    log.prompt_body = Some(body.clone());
     if gateway.inner.log_prompts {
         let cut = &body[..body.len().min(PROMPT_LOG_BYTES)];
         log.prompt = Some(String::from_utf8_lossy(cut).into_owned());

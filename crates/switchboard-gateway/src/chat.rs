@@ -1,5 +1,6 @@
-//! `POST /v1/chat/completions`: peek the body, route the model, then the same-shape fast
-//! path when the upstream serves chat itself, or the canonical path through the adapter.
+//! `POST /v1/chat/completions`: peek the body, then, for each attempt the failover loop
+//! makes, the model's policy and either the same-shape fast path (the upstream serves chat
+//! itself) or the canonical path through the adapter.
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
@@ -10,7 +11,10 @@ use crate::access_log::RequestLog;
 use crate::body::ResponseBody;
 use crate::call::{Call, read_body};
 use crate::encoder::{DataShaper, serve_stream};
-use crate::{Gateway, passthrough, respond};
+use crate::failover::{Target, attempt_by_serve};
+use crate::policy::{self, Api};
+use crate::usage::fill;
+use crate::{Gateway, failover, passthrough, respond};
 
 /// Serves one chat completion request.
 pub(crate) async fn serve<B>(
@@ -25,43 +29,72 @@ where
     let (_, body) = read_body(gateway, request, log).await?;
     let peek = ChatPeek::parse(&body)?;
     log.stream = peek.stream;
-    let (call, upstream_model) = Call::route(gateway, &peek.model, log)?;
     let strip_usage = peek.stream && !peek.include_usage;
-    if call.provider.adapter.native(Endpoint::ChatCompletions) {
-        let body = peek.rewrite(&body, &upstream_model, true);
-        return passthrough::serve(
-            &call,
-            Endpoint::ChatCompletions,
-            body,
-            peek.stream,
-            strip_usage,
-            log,
-        )
-        .await;
-    }
-    let mut request: ChatRequest = serde_json::from_slice(&body).map_err(|e| {
-        GatewayError::invalid_request(format!("the request body has the wrong shape: {e}"))
-    })?;
-    request.model = upstream_model.into_owned();
-    let adapter = call.provider.adapter.clone();
-    if !peek.stream {
-        let mut response = call.within_total(adapter.chat(&call.cx, request)).await?;
-        log.usage = response.usage().cloned();
-        complete_for_schema(&mut response);
-        return Ok(respond::json_value(StatusCode::OK, &response));
-    }
-    let chunks = call
-        .before_first_byte(adapter.chat_stream(&call.cx, request))
-        .await?;
-    let shaper = DataShaper::new(strip_usage, |mut chunk: ChatChunk| {
-        // OpenAI's chunk schema requires `finish_reason` on every choice (null until the
-        // end); an adapter that left it out gets it as null.
-        for choice in &mut chunk.choices {
-            choice.finish_reason.get_or_insert(None);
+    let attempt = ChatAttempt {
+        body: &body,
+        peek: &peek,
+        strip_usage,
+    };
+    failover::run(gateway, &peek.model, log, attempt).await
+}
+
+/// One attempt of a chat completion.
+struct ChatAttempt<'r> {
+    body: &'r Bytes,
+    peek: &'r ChatPeek,
+    strip_usage: bool,
+}
+
+attempt_by_serve!(ChatAttempt);
+
+impl ChatAttempt<'_> {
+    async fn serve(
+        &self,
+        call: &Call,
+        target: Target<'_>,
+        log: &mut RequestLog,
+    ) -> Result<Response<ResponseBody>, GatewayError> {
+        let strip_usage = self.strip_usage;
+        let (body, peek) = policy::prepare(target.route, Api::Chat, self.body, self.peek)?;
+        if call.provider.adapter.native(Endpoint::ChatCompletions) {
+            let body = peek.rewrite(&body, &target.upstream_model, true);
+            return passthrough::serve(
+                call,
+                Endpoint::ChatCompletions,
+                body,
+                peek.stream,
+                strip_usage,
+                log,
+            )
+            .await;
         }
-        Some(chunk)
-    });
-    serve_stream(&call, chunks, shaper, None, log).await
+        let mut request: ChatRequest = serde_json::from_slice(&body).map_err(|e| {
+            GatewayError::invalid_request(format!("the request body has the wrong shape: {e}"))
+        })?;
+        request.model = target.upstream_model.to_string();
+        let adapter = call.provider.adapter.clone();
+        if !peek.stream {
+            let mut response = call.within_total(adapter.chat(&call.cx, request)).await?;
+            log.usage = response.usage().cloned();
+            if log.usage.is_none() {
+                fill::push_response(log.output.get_or_insert_default(), &response);
+            }
+            complete_for_schema(&mut response);
+            return Ok(respond::json_value(StatusCode::OK, &response));
+        }
+        let chunks = call
+            .before_first_byte(adapter.chat_stream(&call.cx, request))
+            .await?;
+        let shaper = DataShaper::new(strip_usage, |mut chunk: ChatChunk| {
+            // OpenAI's chunk schema requires `finish_reason` on every choice (null until the
+            // end); an adapter that left it out gets it as null.
+            for choice in &mut chunk.choices {
+                choice.finish_reason.get_or_insert(None);
+            }
+            Some(chunk)
+        });
+        serve_stream(call, chunks, shaper, None, log).await
+    }
 }
 
 /// OpenAI's response schema requires, on every choice, `finish_reason` and `logprobs`, and

@@ -10,7 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
-use http::{Response, StatusCode};
+use http::Response;
 use switchboard_core::chat::ChatChunk;
 use switchboard_core::sse::{DONE_FRAME, write_data};
 use switchboard_core::{ChunkStream, GatewayError};
@@ -20,6 +20,7 @@ use crate::access_log::RequestLog;
 use crate::body::ResponseBody;
 use crate::call::Call;
 use crate::respond;
+use crate::usage::{OutputCounter, fill};
 
 /// One client protocol's rendering of a canonical stream.
 #[async_trait]
@@ -101,7 +102,7 @@ pub(crate) async fn serve_stream(
     log: &mut RequestLog,
 ) -> Result<Response<ResponseBody>, GatewayError> {
     let first = call.first_item(chunks.next()).await?;
-    log.status = StatusCode::OK.as_u16();
+    log.commit();
     let mut encoder = Encoder {
         chunks,
         shaper,
@@ -112,6 +113,7 @@ pub(crate) async fn serve_stream(
         done: false,
         log: log.take(),
     };
+    encoder.log.piece_sent();
     let mut opening = BytesMut::new();
     encoder.shaper.open(&mut opening);
     encoder.take_chunk(first, &mut opening);
@@ -150,6 +152,10 @@ impl<S: Shaper> Encoder<S> {
         if let Some(usage) = chunk.usage() {
             self.log.usage = Some(usage.clone());
         }
+        if self.log.usage.is_none() {
+            let counter = self.log.output.get_or_insert_with(OutputCounter::new);
+            fill::push_chunk(counter, &chunk);
+        }
         self.shaper.chunk(chunk, out);
     }
 
@@ -172,7 +178,10 @@ impl<S: Shaper> Encoder<S> {
                 None => next.await,
             };
             match next {
-                Ok(Some(Ok(chunk))) => self.take_chunk(chunk, &mut out),
+                Ok(Some(Ok(chunk))) => {
+                    self.log.piece_sent();
+                    self.take_chunk(chunk, &mut out)
+                }
                 Ok(None) => {
                     self.ended = true;
                     self.shaper.end(&mut out).await;

@@ -1,6 +1,7 @@
 //! [`Gateway`]: the built, immutable state behind every request (routes, keys, limits),
 //! made from a [`Config`] and the adapter [`Registry`].
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,11 +10,15 @@ use std::time::Duration;
 use switchboard_core::{BuildContext, HttpTransport, Registry};
 use switchboard_http::{ClientConfig, UpstreamClient};
 
-use crate::auth::Keys;
-use crate::config::{Config, ConfigErrors, secs};
+use crate::auth::{KeyEntry, Keys};
+use crate::config::{Config, ConfigErrors, RoutingConfig, secs};
+use crate::limits::{LimitCounters, LimitSet, Limits, MemoryCounters, ScopeKind};
+use crate::metrics::Metrics;
+use crate::policy::Policy;
 use crate::responses::ReasoningSeal;
-use crate::routing::{Provider, Router};
+use crate::routing::{Breaker, Deployment, Health, ModelRoute, Provider, Router};
 use crate::store::{MemoryStore, ResponseStore, StoreLimits};
+use crate::upstream_clock::TimedTransport;
 
 /// The gateway: cheap to clone, shared by every connection.
 #[derive(Clone)]
@@ -34,6 +39,11 @@ pub(crate) struct Inner {
     pub(crate) store: Arc<dyn ResponseStore>,
     pub(crate) heartbeat: Duration,
     pub(crate) seal: Arc<ReasoningSeal>,
+    pub(crate) routing: RoutingConfig,
+    pub(crate) metrics: Arc<Metrics>,
+    /// OpenTelemetry traces, when `[telemetry]` is configured.
+    #[cfg(feature = "otel")]
+    pub(crate) telemetry: Option<Arc<crate::telemetry::Telemetry>>,
 }
 
 impl Gateway {
@@ -41,27 +51,47 @@ impl Gateway {
     /// All problems are reported together.
     pub fn build(config: &Config, registry: &Registry) -> Result<Self, ConfigErrors> {
         let upstream = &config.upstream;
-        let client = UpstreamClient::new(&ClientConfig {
-            connect_timeout: secs(upstream.connect_timeout),
-            pool_idle_timeout: secs(upstream.pool_idle_timeout),
-            pool_max_idle_per_host: upstream.pool_max_idle_per_host,
-            http2: upstream.http2,
-            extra_root_certs: upstream.ca_certs.clone(),
-            ..ClientConfig::default()
-        })
-        .map_err(|e| ConfigErrors(vec![format!("upstream: {e}")]))?;
-        Self::build_with_transport(config, registry, Arc::new(client))
+        let client = |connect_timeout: f64| {
+            UpstreamClient::new(&ClientConfig {
+                connect_timeout: secs(connect_timeout),
+                pool_idle_timeout: secs(upstream.pool_idle_timeout),
+                pool_max_idle_per_host: upstream.pool_max_idle_per_host,
+                http2: upstream.http2,
+                extra_root_certs: upstream.ca_certs.clone(),
+                ..ClientConfig::default()
+            })
+            .map(|c| Arc::new(c) as Arc<dyn HttpTransport>)
+            .map_err(|e| ConfigErrors(vec![format!("upstream: {e}")]))
+        };
+        // A provider with its own connect timeout gets its own connection pool.
+        let mut own = BTreeMap::new();
+        for (name, section) in &config.providers {
+            if let Some(timeout) = section.connect_timeout {
+                own.insert(name.clone(), client(timeout)?);
+            }
+        }
+        Self::build_inner(config, registry, client(upstream.connect_timeout)?, own)
     }
 
-    /// Like [`Gateway::build`], with the upstream transport supplied by the caller.
+    /// Like [`Gateway::build`], with the upstream transport supplied by the caller (for
+    /// every provider).
     pub fn build_with_transport(
         config: &Config,
         registry: &Registry,
         transport: Arc<dyn HttpTransport>,
     ) -> Result<Self, ConfigErrors> {
+        Self::build_inner(config, registry, transport, BTreeMap::new())
+    }
+
+    fn build_inner(
+        config: &Config,
+        registry: &Registry,
+        shared: Arc<dyn HttpTransport>,
+        own: BTreeMap<String, Arc<dyn HttpTransport>>,
+    ) -> Result<Self, ConfigErrors> {
         let mut errors = ConfigErrors::default();
         let server = &config.server;
-        let mut providers = std::collections::BTreeMap::new();
+        let mut providers = BTreeMap::new();
         for (name, section) in &config.providers {
             let factory = match registry.get(&section.kind) {
                 Ok(f) => f,
@@ -71,6 +101,8 @@ impl Gateway {
                 }
             };
             let settings = serde_json::Value::Object(section.settings.clone());
+            let transport = own.get(name).unwrap_or(&shared).clone();
+            let transport: Arc<dyn HttpTransport> = Arc::new(TimedTransport(transport));
             let built = (factory.build)(BuildContext {
                 name,
                 config: &settings,
@@ -97,17 +129,76 @@ impl Gateway {
                 Err(e) => errors.push(format!("providers.{name} (kind {}): {e}", section.kind)),
             }
         }
+        let counters: Arc<dyn LimitCounters> = Arc::new(MemoryCounters::new());
         let mut router = Router::default();
         for model in &config.models {
-            if let Some(provider) = providers.get(&model.provider) {
-                router.add(&model.name, provider.clone(), model.model.as_deref());
-            } else if !config.providers.contains_key(&model.provider) {
-                errors.push(format!(
-                    "models `{}`: provider `{}` is not defined",
-                    model.name, model.provider
-                ));
+            let mut deployments = Vec::new();
+            for d in model.all_deployments() {
+                let Some(provider) = providers.get(&d.provider) else {
+                    if !config.providers.contains_key(&d.provider) {
+                        errors.push(format!(
+                            "models `{}`: provider `{}` is not defined",
+                            model.name, d.provider
+                        ));
+                    }
+                    continue;
+                };
+                let prefix_route = model.name.ends_with('*');
+                let upstream = d
+                    .model
+                    .clone()
+                    .or_else(|| model.model.clone())
+                    .or_else(|| (!prefix_route).then(|| model.name.clone()));
+                let label = match &upstream {
+                    Some(up) => format!("{}/{up}", d.provider),
+                    None => d.provider.clone(),
+                };
+                deployments.push(Arc::new(Deployment {
+                    label: label.into(),
+                    provider: provider.clone(),
+                    upstream: upstream.map(Arc::from),
+                    weight: d.weight,
+                    priority: d.priority,
+                    health: Health::new(Breaker::new(
+                        config.routing.breaker_failures,
+                        secs(config.routing.breaker_cooldown),
+                    )),
+                }));
             }
+            let mut route = ModelRoute::plain(&model.name, deployments);
+            route.fallbacks = model.fallbacks.clone();
+            route.content_policy_fallbacks = model.content_policy_fallbacks.clone();
+            route.context_window = model.context_window;
+            route.first_byte_timeout = model.first_byte_timeout.map(secs);
+            route.total_timeout = model.total_timeout.map(secs);
+            route.prices = model.price;
+            route.policy = Policy::new(&model.name, &model.policy);
+            route.limits = LimitSet::new(
+                ScopeKind::Model,
+                &model.name,
+                Limits::from(&model.limits),
+                counters.clone(),
+            );
+            router.add(route, &model.aliases);
         }
+        router.set_default(config.routing.default_model.clone());
+        let named_keys = config
+            .keys
+            .iter()
+            .map(|k| {
+                let entry = KeyEntry {
+                    name: k.name.as_str().into(),
+                    models: k.models.clone(),
+                    limits: LimitSet::new(
+                        ScopeKind::Key,
+                        &k.name,
+                        Limits::from(&k.limits),
+                        counters.clone(),
+                    ),
+                };
+                (k.key.clone(), entry)
+            })
+            .collect();
         let listen = match server.listen.parse() {
             Ok(addr) => addr,
             Err(_) => {
@@ -138,10 +229,13 @@ impl Gateway {
         errors.into_result()?;
         // A seal that failed pushed an error above, so here there is one.
         let seal = seal.ok_or_else(|| ConfigErrors(vec!["responses.reasoning_key".into()]))?;
+        #[cfg(feature = "otel")]
+        let telemetry =
+            crate::telemetry::Telemetry::start(config).map_err(|e| ConfigErrors(vec![e]))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 router,
-                keys: Keys::new(server.api_keys.clone()),
+                keys: Keys::new(server.api_keys.clone(), named_keys),
                 max_body: server.max_body_bytes,
                 log_prompts: config.log.prompts,
                 draining: AtomicBool::new(false),
@@ -156,6 +250,10 @@ impl Gateway {
                 })),
                 heartbeat: secs(config.responses.heartbeat),
                 seal: Arc::new(seal),
+                routing: config.routing.clone(),
+                metrics: Arc::new(Metrics::new()),
+                #[cfg(feature = "otel")]
+                telemetry,
             }),
         })
     }
@@ -173,6 +271,11 @@ impl Gateway {
     /// The routing table.
     pub fn router(&self) -> &Router {
         &self.inner.router
+    }
+
+    /// The gateway's metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
     }
 
     /// Marks the gateway as shutting down: `/ready` answers 503 from now on.

@@ -11,8 +11,8 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
+use http::Response;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
-use http::{Response, StatusCode};
 use switchboard_core::sse::SseFramer;
 use switchboard_core::transport::collect_body;
 use switchboard_core::{ByteStream, Endpoint, GatewayError, RawRequest};
@@ -23,6 +23,7 @@ use crate::body::ResponseBody;
 use crate::call::Call;
 use crate::frames::{FrameKind, body_usage, inspect};
 use crate::respond;
+use crate::usage::fill;
 
 /// Largest non-streaming answer taken from an upstream.
 const MAX_RESPONSE_BODY: usize = 64 << 20;
@@ -53,6 +54,9 @@ pub(crate) async fn serve(
             .await
             .map_err(|_| call.total_timeout())??;
         log.usage = body_usage(&bytes);
+        if log.usage.is_none() {
+            fill::push_json(log.output.get_or_insert_default(), &bytes);
+        }
         let mut response = Response::new(ResponseBody::full(bytes));
         *response.status_mut() = status;
         *response.headers_mut() = headers;
@@ -81,14 +85,17 @@ pub(crate) async fn serve(
         early_usage: None,
         log: None,
         done: false,
+        kept: Vec::new(),
+        kept_bytes: 0,
     };
     // Commit to a 200 only once the upstream's first event is here: a failure before it
     // is still an HTTP error the client (and later, a fallback) can act on.
     let first = call.first_item(relay.next_item()).await?;
-    log.status = StatusCode::OK.as_u16();
+    log.commit();
     if let Some(usage) = relay.early_usage.take() {
         log.usage = Some(usage);
     }
+    log.piece_sent();
     relay.log = Some(log.take());
     relay.queue.push_front(first);
     let body = futures_util::stream::unfold(relay, |mut relay| async move {
@@ -122,13 +129,22 @@ struct Relay {
     log: Option<RequestLog>,
     /// The client has been sent everything.
     done: bool,
+    /// Frames relayed (references, not copies), to estimate the answer's tokens if the
+    /// upstream never reports usage; at most `fill::MAX_KEPT_BYTES`.
+    kept: Vec<Bytes>,
+    kept_bytes: usize,
 }
 
 impl Drop for Relay {
     /// A relay dropped before its end means the client went away (hyper drops the body).
     fn drop(&mut self) {
-        if let (false, Some(log)) = (self.done, &mut self.log) {
-            log.outcome = "client_closed";
+        if let Some(log) = &mut self.log {
+            if !self.done {
+                log.outcome = "client_closed";
+            }
+            if log.usage.is_none() {
+                fill::push_frames(log.output.get_or_insert_default(), &self.kept);
+            }
         }
     }
 }
@@ -141,7 +157,12 @@ impl Relay {
             return None;
         };
         match item {
-            Ok(bytes) => Some(bytes),
+            Ok(bytes) => {
+                if let Some(log) = &mut self.log {
+                    log.piece_sent();
+                }
+                Some(bytes)
+            }
             Err(err) => {
                 if let Some(log) = &mut self.log {
                     log.outcome = "stream_error";
@@ -204,13 +225,22 @@ impl Relay {
             return;
         }
         match inspect(&frame) {
-            FrameKind::Plain => self.queue.push_back(frame),
+            FrameKind::Plain => {
+                if self.kept_bytes + frame.len() <= fill::MAX_KEPT_BYTES {
+                    self.kept_bytes += frame.len();
+                    self.kept.push(frame.clone());
+                }
+                self.queue.push_back(frame);
+            }
             FrameKind::Done => {
                 self.ended = true;
                 self.queue.push_back(frame);
             }
             FrameKind::Error(err) => self.fail(err),
             FrameKind::Usage { usage, usage_only } => {
+                // The upstream reports usage: nothing to estimate.
+                self.kept = Vec::new();
+                self.kept_bytes = fill::MAX_KEPT_BYTES;
                 if let Some(log) = &mut self.log {
                     log.usage = Some(usage);
                 } else {

@@ -7,7 +7,7 @@ use switchboard_core::GatewayError;
 
 use crate::access_log::RequestLog;
 use crate::body::ResponseBody;
-use crate::{Gateway, handlers, request_id, respond};
+use crate::{Gateway, handlers, request_id, respond, upstream_clock};
 
 /// The endpoints. Paths are also served without the `/v1` prefix, because many clients
 /// are configured with a base URL that lacks it.
@@ -21,6 +21,7 @@ enum Endpoint<'a> {
     Model(&'a str),
     Health,
     Ready,
+    Metrics,
 }
 
 impl Endpoint<'_> {
@@ -45,18 +46,31 @@ impl Gateway {
     {
         let id = request_id::take_or_make(request.headers());
         let mut log = RequestLog::start(id.clone(), request.method().clone(), request.uri().path());
-        let mut response = match self.dispatch(request, &mut log).await {
+        log.metrics = Some(self.inner.metrics.clone());
+        #[cfg(feature = "otel")]
+        {
+            log.trace = crate::telemetry::RequestTrace::begin(
+                self.inner.telemetry.as_ref(),
+                request.headers(),
+            );
+        }
+        let (result, waited) = upstream_clock::measure(self.dispatch(request, &mut log)).await;
+        log.upstream_wait += waited;
+        let mut response = match result {
             Ok(response) => response,
             Err(err) => {
                 log.outcome = "error";
                 log.error = Some(err.message().to_owned());
+                log.error_class = Some(err.class().as_str());
                 respond::error(&err)
             }
         };
         log.status = response.status().as_u16();
+        let headers = response.headers_mut();
         if let Ok(value) = HeaderValue::from_str(&id) {
-            response.headers_mut().insert(request_id::HEADER, value);
+            headers.insert(request_id::HEADER, value);
         }
+        route_headers(&log, headers);
         response
     }
 
@@ -95,11 +109,27 @@ impl Gateway {
             Endpoint::Ready => return Ok(handlers::ready(self)),
             _ => {}
         }
-        self.inner.keys.check(request.headers())?;
+        log.key = self.inner.keys.check(request.headers())?;
         match endpoint {
-            Endpoint::ChatCompletions => crate::chat::serve(self, request, log).await,
-            Endpoint::Completions => crate::completions::serve(self, request, log).await,
-            Endpoint::Responses => crate::responses::create(self, request, log).await,
+            Endpoint::ChatCompletions | Endpoint::Completions | Endpoint::Responses => {
+                self.admit_key(log)?;
+            }
+            _ => {}
+        }
+        match endpoint {
+            Endpoint::ChatCompletions => {
+                log.endpoint = "chat_completions";
+                crate::chat::serve(self, request, log).await
+            }
+            Endpoint::Completions => {
+                log.endpoint = "completions";
+                crate::completions::serve(self, request, log).await
+            }
+            Endpoint::Responses => {
+                log.endpoint = "responses";
+                crate::responses::create(self, request, log).await
+            }
+            Endpoint::Metrics => Ok(handlers::metrics(self)),
             Endpoint::Response(id) if method == Method::DELETE => {
                 crate::responses::delete(self, &percent_decode(id)).await
             }
@@ -113,12 +143,64 @@ impl Gateway {
             Endpoint::Health | Endpoint::Ready => Err(GatewayError::internal("unreachable route")),
         }
     }
+
+    /// Admits a model request under its named key's limits (the model's own come later).
+    fn admit_key(&self, log: &mut RequestLog) -> Result<(), GatewayError> {
+        let Some(limits) = log.key.as_ref().and_then(|k| k.limits.as_ref()) else {
+            return Ok(());
+        };
+        match limits.admit(tokio::time::Instant::now()) {
+            Ok(permit) => {
+                log.permits.push(permit);
+                Ok(())
+            }
+            Err((kind, err)) => {
+                self.inner
+                    .metrics
+                    .limit_hit(kind.as_str(), limits.kind().as_str());
+                Err(err)
+            }
+        }
+    }
+}
+
+/// The headers that say how a model request was served: the model route, provider and
+/// deployment of the last attempt, the number of attempts, whether a fallback served it,
+/// and the gateway's own time until the response (or a stream's first byte) was ready.
+fn route_headers(log: &RequestLog, headers: &mut HeaderMap) {
+    if log.attempts == 0 {
+        return;
+    }
+    let mut put = |name: &'static str, value: &str| {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    };
+    if let Some(route) = &log.route {
+        put("x-switchboard-model", route);
+    }
+    if let Some(provider) = &log.provider {
+        put("x-switchboard-provider", provider);
+    }
+    if let Some(deployment) = &log.deployment {
+        put("x-switchboard-deployment", deployment);
+    }
+    headers.insert("x-switchboard-attempts", HeaderValue::from(log.attempts));
+    headers.insert(
+        "x-switchboard-fallback",
+        HeaderValue::from_static(if log.fallback { "true" } else { "false" }),
+    );
+    let overhead_ms = log.overhead().as_secs_f64() * 1000.0;
+    if let Ok(value) = HeaderValue::from_str(&format!("{overhead_ms:.3}")) {
+        headers.insert("x-switchboard-overhead-ms", value);
+    }
 }
 
 fn endpoint(path: &str) -> Option<Endpoint<'_>> {
     match path {
         "/health" => return Some(Endpoint::Health),
         "/ready" => return Some(Endpoint::Ready),
+        "/metrics" => return Some(Endpoint::Metrics),
         _ => {}
     }
     let rest = path.strip_prefix("/v1").unwrap_or(path);

@@ -40,6 +40,7 @@ fn a_recorded_400_keeps_its_type_and_message() {
 #[test]
 fn overloaded_529_is_a_retryable_503() {
     let err = map(529, &[], &body("overloaded_error", "Overloaded"));
+    assert_eq!(err.class(), switchboard_core::ErrorClass::Transient);
     assert_eq!(err.status(), 503);
     assert_eq!(err.kind(), "overloaded_error");
     assert_eq!(err.message(), "Overloaded");
@@ -76,6 +77,7 @@ fn the_spend_limit_429_says_not_to_retry() {
     assert_eq!(err.kind(), "insufficient_quota");
     assert_eq!(err.code(), Some("enforced_spend_limit_reached"));
     assert!(err.message().contains("do not retry"));
+    assert_eq!(err.class(), switchboard_core::ErrorClass::PerKey);
     assert_eq!(err.retry_after(), None);
     assert!(err.headers().get("retry-after").is_none());
     assert_eq!(err.headers()["x-should-retry"], "false");

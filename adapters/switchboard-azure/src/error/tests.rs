@@ -70,6 +70,7 @@ fn a_day_long_retry_after_is_capped_and_says_try_elsewhere() {
     assert_eq!(err.code(), Some("rate_limit_exceeded"));
     assert!(err.message().contains("try elsewhere"), "{}", err.message());
     assert!(err.message().contains("86400 s"));
+    assert_eq!(err.class(), switchboard_core::ErrorClass::PerKey);
     assert!(
         err.message()
             .starts_with("Requests to the ChatCompletions_Create")
@@ -92,6 +93,7 @@ fn a_short_retry_after_is_kept() {
     assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));
     assert_eq!(err.headers()["retry-after"], "2");
     assert!(!err.message().contains("switchboard"));
+    assert_eq!(err.class(), switchboard_core::ErrorClass::Transient);
     assert_eq!(err.code(), Some("rate_limit_exceeded"));
     assert_eq!(err.kind(), "rate_limit_error");
 }

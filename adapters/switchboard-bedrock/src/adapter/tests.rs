@@ -29,9 +29,15 @@ fn adapter(config: serde_json::Value, env: &[(&str, &str)]) -> Result<BedrockAda
     })
 }
 
+/// The target an adapter knows from its config and environment.
+fn target(a: &BedrockAdapter) -> &crate::target::Target {
+    a.site.known().expect("a target known at build")
+}
+
 #[test]
 fn urls_encode_inference_profile_ids_and_arns() {
     let a = adapter(json!({"region": "eu-west-1", "api_key": "k"}), &[]).unwrap();
+    let a = target(&a);
     assert_eq!(
         a.url("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "converse"),
         "https://bedrock-runtime.eu-west-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse"
@@ -66,12 +72,21 @@ fn credentials_and_region_come_from_config_then_env() {
         ],
     )
     .unwrap();
-    assert_eq!(a.region, "ap-south-1");
+    assert_eq!(target(&a).region, "ap-south-1");
     let Auth::Static(c) = &a.auth else {
         panic!("static")
     };
     assert_eq!(c.session_token.as_deref(), Some("T"));
-    assert!(adapter(json!({"region": "us-east-1"}), &[]).is_err());
+    // No credentials at all: a config error, or with the AWS chain, the chain (asked on
+    // the first request).
+    let none = adapter(json!({"region": "us-east-1"}), &[]);
+    #[cfg(not(feature = "aws-chain"))]
+    assert!(
+        none.unwrap_err().to_string().contains("bedrock-aws-chain"),
+        "the error names the build feature"
+    );
+    #[cfg(feature = "aws-chain")]
+    assert!(matches!(none.unwrap().auth, Auth::Chain(_)));
     assert!(adapter(json!({"api_key": "k"}), &[]).is_err(), "no region");
     let local = adapter(
         json!({"endpoint": "http://127.0.0.1:9/", "access_key_id": "A", "secret_access_key": "S"}),
@@ -79,8 +94,42 @@ fn credentials_and_region_come_from_config_then_env() {
     )
     .unwrap();
     assert_eq!(
-        (local.region.as_str(), local.host.as_str()),
+        (target(&local).region.as_str(), target(&local).host.as_str()),
         ("us-east-1", "127.0.0.1:9")
+    );
+}
+
+#[test]
+fn a_profile_needs_the_aws_chain() {
+    let a = adapter(
+        json!({"region": "us-east-1", "profile": "bedrock", "api_key": "k"}),
+        &[],
+    );
+    #[cfg(not(feature = "aws-chain"))]
+    assert!(a.unwrap_err().to_string().contains("bedrock-aws-chain"));
+    #[cfg(feature = "aws-chain")]
+    assert!(
+        matches!(a.unwrap().auth, Auth::ApiKey(_)),
+        "a key still comes first"
+    );
+}
+
+/// With the AWS chain and no region configured, the region is learnt on the first request
+/// (from the profile), so building succeeds; a bad endpoint is still refused at once.
+#[cfg(feature = "aws-chain")]
+#[test]
+fn with_the_aws_chain_the_region_can_wait_for_the_profile() {
+    let a = adapter(json!({}), &[]).unwrap();
+    assert!(matches!(a.site, crate::target::Site::FromChain { .. }));
+    assert!(a.site.known().is_none());
+    assert!(adapter(json!({"endpoint": "not a url"}), &[]).is_err());
+    // Keys in the environment do not need the chain, so a region is needed at once.
+    assert!(
+        adapter(
+            json!({}),
+            &[("AWS_ACCESS_KEY_ID", "A"), ("AWS_SECRET_ACCESS_KEY", "S")]
+        )
+        .is_err()
     );
 }
 

@@ -61,6 +61,7 @@ impl EnvDefaults {
                 ProviderConfig {
                     kind: "openai".into(),
                     first_byte_timeout: None,
+                    connect_timeout: None,
                     total_timeout: None,
                     settings,
                 },
@@ -88,6 +89,7 @@ fn add_mock(config: &mut Config) {
         ProviderConfig {
             kind: "mock".into(),
             first_byte_timeout: None,
+            connect_timeout: None,
             total_timeout: None,
             settings: serde_json::Map::new(),
         },
@@ -98,7 +100,7 @@ fn add_mock(config: &mut Config) {
 fn route(name: &str, provider: &str) -> ModelConfig {
     ModelConfig {
         name: name.into(),
-        provider: provider.into(),
-        model: None,
+        provider: Some(provider.into()),
+        ..ModelConfig::default()
     }
 }

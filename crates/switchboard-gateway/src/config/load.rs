@@ -106,6 +106,7 @@ fn extract(
     let mut notes = Vec::new();
     if let Some(env) = env {
         env.apply(&mut config, &mut notes);
+        super::telemetry::apply_env(&mut config, |name| std::env::var(name).ok());
     }
     check(&config, &mut notes).into_result()?;
     Ok((config, notes))
@@ -150,7 +151,7 @@ fn check(config: &Config, notes: &mut Vec<String>) -> ConfigErrors {
     let server = &config.server;
     match server.listen.parse::<SocketAddr>() {
         Ok(addr) => {
-            if server.api_keys.is_empty() && !addr.ip().is_loopback() {
+            if server.api_keys.is_empty() && config.keys.is_empty() && !addr.ip().is_loopback() {
                 if server.allow_unauthenticated {
                     notes.push(format!(
                         "serving {addr} WITHOUT authentication (server.allow_unauthenticated = true)"
@@ -191,7 +192,11 @@ fn check(config: &Config, notes: &mut Vec<String>) -> ConfigErrors {
     if server.max_body_bytes == 0 {
         errors.push("server.max_body_bytes must be greater than 0");
     }
-    for key in &server.api_keys {
+    for key in server
+        .api_keys
+        .iter()
+        .chain(config.keys.iter().map(|k| &k.key))
+    {
         if key.is_literal() {
             notes.push(
                 "a gateway key is written literally in the config; prefer \"env:NAME\"".into(),
@@ -208,7 +213,11 @@ fn check(config: &Config, notes: &mut Vec<String>) -> ConfigErrors {
                 ));
             }
         }
-        if !config.models.iter().any(|m| &m.provider == name) {
+        let routed = config
+            .models
+            .iter()
+            .any(|m| m.all_deployments().iter().any(|d| &d.provider == name));
+        if !routed {
             notes.push(format!(
                 "provider `{name}` has no [[models]] route, so no request reaches it"
             ));
@@ -216,37 +225,147 @@ fn check(config: &Config, notes: &mut Vec<String>) -> ConfigErrors {
         for (key, value) in [
             ("first_byte_timeout", provider.first_byte_timeout),
             ("total_timeout", provider.total_timeout),
+            ("connect_timeout", provider.connect_timeout),
         ] {
             if let Some(v) = value {
                 check_seconds(&format!("providers.{name}.{key}"), v, &mut errors);
             }
         }
     }
+    check_models(config, &mut errors);
+    check_routing(config, &mut errors);
+    super::telemetry::check(config, &mut errors);
+    errors
+}
+
+/// Names, deployments and references between models.
+fn check_models(config: &Config, errors: &mut ConfigErrors) {
     let mut seen = std::collections::BTreeSet::new();
     for (i, model) in config.models.iter().enumerate() {
+        let label = format!("models[{i}] (`{}`)", model.name);
         if model.name.is_empty() {
             errors.push(format!("models[{i}].name is empty"));
         }
-        if !seen.insert(model.name.as_str()) {
+        for name in std::iter::once(&model.name).chain(&model.aliases) {
+            if !seen.insert(name.as_str()) {
+                errors.push(format!("{label}: the name `{name}` is used twice"));
+            }
+        }
+        if model.aliases.iter().any(|a| a.ends_with('*')) {
+            errors.push(format!("{label}: an alias cannot be a prefix route"));
+        }
+        let deployments = model.all_deployments();
+        if deployments.is_empty() {
             errors.push(format!(
-                "models[{i}]: the name `{}` is used twice",
-                model.name
+                "{label}: set `provider`, or add [[models.deployments]]"
             ));
         }
-        if !config.providers.contains_key(&model.provider) {
+        for (j, deployment) in deployments.iter().enumerate() {
+            if !config.providers.contains_key(&deployment.provider) {
+                errors.push(format!(
+                    "{label}: provider `{}` is not defined under [providers]",
+                    deployment.provider
+                ));
+            }
+            if deployment.weight == 0 {
+                errors.push(format!("{label}: deployment {j} has weight 0"));
+            }
+            if model.name.ends_with('*') && deployment.model.is_some() {
+                errors.push(format!(
+                    "{label}: a prefix route cannot set `model`; the rest of the name is the upstream id"
+                ));
+            }
+        }
+        for (key, value) in [
+            ("first_byte_timeout", model.first_byte_timeout),
+            ("total_timeout", model.total_timeout),
+            ("limits.min_interval", model.limits.min_interval),
+        ] {
+            if let Some(v) = value {
+                check_seconds(&format!("{label}.{key}"), v, errors);
+            }
+        }
+        if model.policy.max_body_bytes == Some(0) {
             errors.push(format!(
-                "models[{i}] (`{}`): provider `{}` is not defined under [providers]",
-                model.name, model.provider
+                "{label}.policy.max_body_bytes must be greater than 0"
             ));
         }
-        if model.name.ends_with('*') && model.model.is_some() {
-            errors.push(format!(
-                "models[{i}] (`{}`): a prefix route cannot set `model`; the rest of the name is the upstream id",
-                model.name
-            ));
+        for key in model
+            .policy
+            .defaults
+            .keys()
+            .chain(model.policy.force.keys())
+        {
+            if matches!(key.as_str(), "model" | "stream") {
+                errors.push(format!(
+                    "{label}.policy cannot set `{key}`: it is the client's choice"
+                ));
+            }
         }
     }
-    errors
+    let known = |name: &str| {
+        config
+            .models
+            .iter()
+            .any(|m| m.name == name || m.aliases.iter().any(|a| a == name))
+            || config.models.iter().any(|m| {
+                m.name
+                    .strip_suffix('*')
+                    .is_some_and(|prefix| name.starts_with(prefix) && name.len() > prefix.len())
+            })
+    };
+    for model in &config.models {
+        for name in model
+            .fallbacks
+            .iter()
+            .chain(&model.content_policy_fallbacks)
+        {
+            if !known(name) {
+                errors.push(format!(
+                    "models `{}`: fallback `{name}` is not a configured model",
+                    model.name
+                ));
+            }
+        }
+    }
+    let routing = &config.routing;
+    for name in routing
+        .fallbacks
+        .iter()
+        .chain(&routing.content_policy_fallbacks)
+        .chain(&routing.default_model)
+    {
+        if !known(name) {
+            errors.push(format!("routing: `{name}` is not a configured model"));
+        }
+    }
+}
+
+/// `[routing]` numbers and `[[keys]]`.
+fn check_routing(config: &Config, errors: &mut ConfigErrors) {
+    let routing = &config.routing;
+    for (key, value) in [
+        ("routing.backoff_base", routing.backoff_base),
+        ("routing.backoff_max", routing.backoff_max),
+        ("routing.max_retry_after", routing.max_retry_after),
+        ("routing.breaker_cooldown", routing.breaker_cooldown),
+    ] {
+        check_seconds(key, value, errors);
+    }
+    if routing.attempts_per_deployment == 0 || routing.breaker_failures == 0 {
+        errors.push(
+            "routing.attempts_per_deployment and routing.breaker_failures must be at least 1",
+        );
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for (i, key) in config.keys.iter().enumerate() {
+        if key.name.is_empty() || !names.insert(key.name.as_str()) {
+            errors.push(format!("keys[{i}]: the name must be set and unique"));
+        }
+        if let Some(v) = key.limits.min_interval {
+            check_seconds(&format!("keys[{i}].limits.min_interval"), v, errors);
+        }
+    }
 }
 
 fn check_seconds(key: &str, value: f64, errors: &mut ConfigErrors) {

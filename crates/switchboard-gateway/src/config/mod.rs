@@ -7,11 +7,17 @@
 mod env_compat;
 mod errors;
 mod load;
+mod routing;
+mod telemetry;
 mod types;
 
 pub use env_compat::EnvDefaults;
 pub use errors::ConfigErrors;
 pub use load::{ConfigSource, DEFAULT_FILE, Loaded, load, load_with_listen, parse_toml};
+pub use routing::{
+    Balance, DeploymentConfig, KeyConfig, LimitsConfig, PolicyConfig, PromptPosition, RoutingConfig,
+};
+pub use telemetry::TelemetryConfig;
 pub(crate) use types::secs;
 pub use types::{
     Config, LogConfig, LogFormat, ModelConfig, ProviderConfig, ResponsesConfig, ServerConfig,

@@ -7,6 +7,10 @@ use std::time::Duration;
 use serde::Deserialize;
 use switchboard_core::Secret;
 
+use super::routing::{DeploymentConfig, KeyConfig, LimitsConfig, PolicyConfig, RoutingConfig};
+use super::telemetry::TelemetryConfig;
+use crate::usage::Prices;
+
 /// The whole configuration. Unknown keys are not refused by serde (that would stop at the
 /// first one); the loader lists them all, with their sources.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -24,6 +28,12 @@ pub struct Config {
     pub providers: BTreeMap<String, ProviderConfig>,
     /// `[[models]]`: the model names clients may ask for.
     pub models: Vec<ModelConfig>,
+    /// `[routing]`: retries, fallbacks, balancing, the circuit breaker.
+    pub routing: RoutingConfig,
+    /// `[[keys]]`: named gateway keys with their own limits (beside `server.api_keys`).
+    pub keys: Vec<KeyConfig>,
+    /// `[telemetry]`: OpenTelemetry traces (builds with `--features otel`); absent means off.
+    pub telemetry: Option<TelemetryConfig>,
 }
 
 /// `[server]`.
@@ -175,6 +185,10 @@ pub enum LogFormat {
 pub struct ProviderConfig {
     /// The adapter kind, as registered (`openai`, `mock`, ...).
     pub kind: String,
+    /// Seconds to open a connection (TCP + TLS); default `upstream.connect_timeout`. A
+    /// provider that sets it gets its own connection pool.
+    #[serde(default)]
+    pub connect_timeout: Option<f64>,
     /// Seconds to wait for a stream's first event; default `server.first_byte_timeout`.
     #[serde(default)]
     pub first_byte_timeout: Option<f64>,
@@ -186,17 +200,67 @@ pub struct ProviderConfig {
     pub settings: serde_json::Map<String, serde_json::Value>,
 }
 
-/// `[[models]]`: a model name clients may ask for, and where it goes.
-#[derive(Debug, Clone, Deserialize)]
+/// `[[models]]`: a model name clients may ask for, where it is served, and its policy.
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct ModelConfig {
     /// What clients send as `model`. A trailing `*` makes a prefix route: `openai/*`
     /// sends `openai/gpt-4o` upstream as `gpt-4o`; `*` alone matches every name.
     pub name: String,
-    /// The provider's name (`[providers.NAME]`).
-    pub provider: String,
+    /// The provider's name (`[providers.NAME]`): the shorthand for one deployment.
+    #[serde(default)]
+    pub provider: Option<String>,
     /// The upstream's model id; defaults to `name` (not allowed on prefix routes).
     #[serde(default)]
     pub model: Option<String>,
+    /// `[[models.deployments]]`: several places serving this model, balanced and failed
+    /// over (instead of, or beside, `provider`).
+    #[serde(default)]
+    pub deployments: Vec<DeploymentConfig>,
+    /// Other names clients may use for this model.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Models tried, in order, when this one's deployments are exhausted.
+    #[serde(default)]
+    pub fallbacks: Vec<String>,
+    /// Models tried when a provider's content policy refuses the request.
+    #[serde(default)]
+    pub content_policy_fallbacks: Vec<String>,
+    /// The model's context window in tokens: a context-window error falls back only to
+    /// models with a larger one.
+    #[serde(default)]
+    pub context_window: Option<u64>,
+    /// Seconds to wait for a stream's first event; default the provider's.
+    #[serde(default)]
+    pub first_byte_timeout: Option<f64>,
+    /// Seconds the whole request may take; default the provider's.
+    #[serde(default)]
+    pub total_timeout: Option<f64>,
+    /// Prices, USD per 1M tokens, for the cost of each request.
+    #[serde(default)]
+    pub price: Option<Prices>,
+    /// This model's limits (all clients together).
+    #[serde(default)]
+    pub limits: LimitsConfig,
+    /// The request policy: system prompt, defaults, forced, allowed and denied parameters.
+    #[serde(default)]
+    pub policy: PolicyConfig,
+}
+
+impl ModelConfig {
+    /// The deployments, with the `provider`/`model` shorthand as the first one.
+    pub fn all_deployments(&self) -> Vec<DeploymentConfig> {
+        let mut out = Vec::with_capacity(self.deployments.len() + 1);
+        if let Some(provider) = &self.provider {
+            out.push(DeploymentConfig {
+                provider: provider.clone(),
+                model: self.model.clone(),
+                weight: 1,
+                priority: 0,
+            });
+        }
+        out.extend(self.deployments.iter().cloned());
+        out
+    }
 }
 
 /// Seconds from config as a `Duration`; validation has checked the value is positive.

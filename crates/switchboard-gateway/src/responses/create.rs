@@ -19,8 +19,11 @@ use crate::access_log::RequestLog;
 use crate::body::ResponseBody;
 use crate::call::{Call, read_body};
 use crate::encoder::serve_stream;
+use crate::failover::{Target, attempt_by_serve};
+use crate::policy::{self, Api};
 use crate::store::StoredResponse;
-use crate::{Gateway, respond};
+use crate::usage::fill;
+use crate::{Gateway, failover, respond};
 
 /// Serves one `POST /v1/responses`.
 pub(crate) async fn create<B>(
@@ -35,13 +38,50 @@ where
     let (_, body) = read_body(gateway, request, log).await?;
     let peek = ChatPeek::parse(&body)?;
     log.stream = peek.stream;
-    let (call, upstream_model) = Call::route(gateway, &peek.model, log)?;
-    if call.provider.adapter.native(Endpoint::Responses) {
-        let body = peek.rewrite(&body, &upstream_model, false);
-        return native::serve(&call, body, peek.stream, log).await;
-    }
+    let attempt = ResponsesAttempt {
+        gateway,
+        body: &body,
+        peek: &peek,
+    };
+    failover::run(gateway, &peek.model, log, attempt).await
+}
 
-    let mut request: CreateResponse = serde_json::from_slice(&body).map_err(|e| {
+/// One attempt of a Responses request.
+struct ResponsesAttempt<'r> {
+    gateway: &'r Gateway,
+    body: &'r Bytes,
+    peek: &'r ChatPeek,
+}
+
+attempt_by_serve!(ResponsesAttempt);
+
+impl ResponsesAttempt<'_> {
+    async fn serve(
+        &self,
+        call: &Call,
+        target: Target<'_>,
+        log: &mut RequestLog,
+    ) -> Result<Response<ResponseBody>, GatewayError> {
+        let (body, peek) = policy::prepare(target.route, Api::Responses, self.body, self.peek)?;
+        if call.provider.adapter.native(Endpoint::Responses) {
+            let body = peek.rewrite(&body, &target.upstream_model, false);
+            return native::serve(call, body, peek.stream, log).await;
+        }
+        let upstream_model = &target.upstream_model;
+        translated(self.gateway, call, upstream_model, &body, peek.stream, log).await
+    }
+}
+
+/// Serves a Responses request over the provider's chat completions.
+async fn translated(
+    gateway: &Gateway,
+    call: &Call,
+    upstream_model: &str,
+    body: &[u8],
+    client_streams: bool,
+    log: &mut RequestLog,
+) -> Result<Response<ResponseBody>, GatewayError> {
+    let mut request: CreateResponse = serde_json::from_slice(body).map_err(|e| {
         GatewayError::invalid_request(format!("the request body has the wrong shape: {e}"))
     })?;
     let store = gateway.store();
@@ -55,7 +95,7 @@ where
     let lookup = |id: &str| references.get(id).cloned();
     let translation = to_chat(&request, &history, &lookup, &TranslateOptions::default())?;
     let mut chat = translation.request;
-    chat.model = upstream_model.into_owned();
+    chat.model = upstream_model.to_owned();
 
     let id = ids::response_id(fastrand::u128(..));
     let created_at = now();
@@ -74,9 +114,9 @@ where
     if request.includes("reasoning.encrypted_content") {
         stream = stream.with_sealer(Box::new(move |text: &str| seal.seal(text)));
     }
-    if peek.stream {
+    if client_streams {
         let shaper = ResponsesShaper::new(stream, target);
-        return serve_stream(&call, chunks, shaper, Some(gateway.inner.heartbeat), log).await;
+        return serve_stream(call, chunks, shaper, Some(gateway.inner.heartbeat), log).await;
     }
     let response = call.within_total(fold(chunks, stream, log)).await?;
     if let Some(target) = target {
@@ -98,6 +138,8 @@ async fn fold(
         let chunk = chunk?;
         if let Some(usage) = chunk.usage() {
             log.usage = Some(usage.clone());
+        } else {
+            fill::push_chunk(log.output.get_or_insert_default(), &chunk);
         }
         stream.push(&chunk);
     }

@@ -4,8 +4,8 @@
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
+use http::Response;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
-use http::{Response, StatusCode};
 use memchr::memmem;
 use serde::Deserialize;
 use serde_json::json;
@@ -76,7 +76,7 @@ pub(super) async fn serve(
     };
     // Commit to a 200 only once the upstream's first event is here, as on every path.
     let first = call.first_item(relay.next_item()).await?;
-    log.status = StatusCode::OK.as_u16();
+    log.commit();
     relay.log = Some(log.take());
     let rest = futures_util::stream::unfold(relay, |mut relay| async move {
         let bytes = relay.next_bytes().await?;

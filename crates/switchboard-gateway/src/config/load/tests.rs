@@ -292,3 +292,102 @@ fn literal_provider_keys_and_unrouted_providers_are_noted() {
         Ok(())
     });
 }
+
+#[test]
+fn routing_mistakes_are_all_reported() {
+    let text = r#"
+[routing]
+fallbacks = ["nowhere"]
+default_model = "ghost"
+attempts_per_deployment = 0
+
+[providers.p]
+kind = "mock"
+
+[[models]]
+name = "a"
+aliases = ["b"]
+fallbacks = ["missing"]
+
+[[models]]
+name = "b"
+provider = "p"
+policy = { force = { stream = true } }
+
+[[models]]
+name = "c"
+provider = "p"
+[[models.deployments]]
+provider = "unknown"
+weight = 0
+
+[[keys]]
+name = "k"
+key = "sk-1"
+[[keys]]
+name = "k"
+key = "sk-2"
+"#;
+    let errors = parse_toml(text).unwrap_err().0;
+    let all = errors.join("\n");
+    for expected in [
+        "set `provider`, or add [[models.deployments]]",
+        "the name `b` is used twice",
+        "fallback `missing` is not a configured model",
+        "routing: `nowhere` is not a configured model",
+        "routing: `ghost` is not a configured model",
+        "cannot set `stream`",
+        "provider `unknown` is not defined",
+        "deployment 1 has weight 0",
+        "attempts_per_deployment",
+        "keys[1]: the name must be set and unique",
+    ] {
+        assert!(all.contains(expected), "missing {expected:?} in:\n{all}");
+    }
+}
+
+#[test]
+fn a_routed_model_with_everything_parses() {
+    let text = r#"
+[routing]
+retries = 3
+balance = "least_in_flight"
+fallbacks = ["small"]
+
+[providers.p]
+kind = "mock"
+connect_timeout = 2
+
+[[models]]
+name = "big"
+aliases = ["large"]
+context_window = 128000
+price = { input = 2.5, cached_input = 1.25, output = 10.0 }
+limits = { rpm = 10, min_interval = 0.5 }
+policy = { system_prompt = "be brief", defaults = { temperature = 0.1 } }
+[[models.deployments]]
+provider = "p"
+model = "x"
+weight = 3
+[[models.deployments]]
+provider = "p"
+model = "y"
+priority = 1
+
+[[models]]
+name = "small"
+provider = "p"
+"#;
+    let config = parse_toml(text).unwrap();
+    assert_eq!(config.routing.retries, 3);
+    assert_eq!(
+        config.routing.balance,
+        crate::config::Balance::LeastInFlight
+    );
+    let big = &config.models[0];
+    assert_eq!(big.all_deployments().len(), 2);
+    assert_eq!(big.deployments[0].weight, 3);
+    assert_eq!(big.deployments[1].priority, 1);
+    assert_eq!(big.limits.rpm, Some(10));
+    assert_eq!(config.providers["p"].connect_timeout, Some(2.0));
+}

@@ -1,0 +1,330 @@
+//! The results: rows of figures, printed as a markdown table and written as JSON.
+
+use std::fmt::Write as _;
+
+use super::load::Figures;
+use super::procfs::Machine;
+
+/// How the gateway's figure compares with the direct one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Compare {
+    /// Gateway minus direct (median of the per-round differences).
+    Difference(f64),
+    /// Gateway over direct (median of the per-round ratios).
+    Ratio(f64),
+    /// Nothing to compare (a figure of the gateway alone).
+    None,
+}
+
+/// The unit a row's numbers are in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Microseconds.
+    Micros,
+    /// Milliseconds.
+    Millis,
+    /// Per second.
+    PerSecond,
+    /// Mebibytes (numbers are bytes).
+    MiB,
+    /// Kibibytes (numbers are bytes).
+    KiB,
+    /// A share in percent.
+    Percent,
+    /// A count.
+    Count,
+}
+
+impl Unit {
+    /// The unit's name in the table and the JSON.
+    fn name(self) -> &'static str {
+        match self {
+            Unit::Micros => "µs",
+            Unit::Millis => "ms",
+            Unit::PerSecond => "/s",
+            Unit::MiB => "MiB",
+            Unit::KiB => "KiB",
+            Unit::Percent => "%",
+            Unit::Count => "",
+        }
+    }
+
+    /// The unit of the numbers in the JSON file: memory is written in bytes.
+    fn json_name(self) -> &'static str {
+        match self {
+            Unit::MiB | Unit::KiB => "bytes",
+            other => other.name(),
+        }
+    }
+
+    /// `value` written in this unit.
+    fn show(self, value: f64) -> String {
+        match self {
+            Unit::Micros | Unit::Millis => format!("{value:.0} {}", self.name()),
+            Unit::PerSecond => format!("{value:.0}{}", self.name()),
+            Unit::MiB => format!("{:.1} {}", value / (1024.0 * 1024.0), self.name()),
+            Unit::KiB => format!("{:.1} {}", value / 1024.0, self.name()),
+            Unit::Percent => format!("{value:.1} %"),
+            Unit::Count => format!("{value:.0}"),
+        }
+    }
+}
+
+/// A target from the issue, and whether this run met it. Never fails a run.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// As written in the table, e.g. `≤ 100 µs added`.
+    pub text: &'static str,
+    /// Whether the figure met it.
+    pub met: bool,
+}
+
+/// One line of the table.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The scenario it belongs to.
+    pub scenario: String,
+    /// What is measured, e.g. `latency p99`.
+    pub figure: String,
+    /// The unit of `direct`, `gateway` and a difference.
+    pub unit: Unit,
+    /// The median of the direct runs.
+    pub direct: Option<f64>,
+    /// The median of the runs through the gateway.
+    pub gateway: Option<f64>,
+    /// How they compare.
+    pub compare: Compare,
+    /// The issue's target for this figure, if it has one.
+    pub target: Option<Target>,
+}
+
+/// One load run, for the JSON file.
+pub struct Run {
+    /// The scenario.
+    pub scenario: String,
+    /// `direct` or `gateway`.
+    pub side: &'static str,
+    /// Which round (0-based).
+    pub round: usize,
+    /// What `bench-load` printed, plus the gateway figures xtask measured
+    /// (`gateway_cpu_us`, `gateway_peak_rss_bytes`).
+    pub figures: Figures,
+}
+
+/// Everything one `cargo xtask bench` measured.
+pub struct Results {
+    /// The rows of the table, in order.
+    pub rows: Vec<Row>,
+    /// Every load run.
+    pub runs: Vec<Run>,
+    /// Notes printed under the table (pinning, limits, failures).
+    pub notes: Vec<String>,
+}
+
+/// The markdown table: figure, direct, via gateway, difference or ratio, target.
+pub fn table(results: &Results) -> String {
+    let mut out = String::from(
+        "| scenario | figure | direct | via gateway | gateway − direct | target |\n\
+         |---|---|---:|---:|---:|---|\n",
+    );
+    for row in &results.rows {
+        let show = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| row.unit.show(v));
+        let compare = match row.compare {
+            Compare::Difference(d) => {
+                let sign = if d >= 0.0 { "+" } else { "−" };
+                format!("{sign}{}", row.unit.show(d.abs()))
+            }
+            Compare::Ratio(r) => format!("× {r:.2}"),
+            Compare::None => "—".to_owned(),
+        };
+        let target = row.target.as_ref().map_or_else(String::new, |t| {
+            format!("{} ({})", t.text, if t.met { "met" } else { "missed" })
+        });
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            row.scenario,
+            row.figure,
+            show(row.direct),
+            show(row.gateway),
+            compare,
+            target
+        );
+    }
+    for note in &results.notes {
+        let _ = writeln!(out, "\n{note}");
+    }
+    out
+}
+
+/// The JSON file: the machine, the settings, every row and every run.
+///
+/// `busy` is how busy the machine's CPUs were, in percent, in the second before measuring
+/// and the second after.
+pub fn json(
+    results: &Results,
+    machine: &Machine,
+    busy: (Option<f64>, Option<f64>),
+    date: &str,
+    quick: bool,
+    pinned: bool,
+) -> String {
+    let mut out = String::from("{\n");
+    let _ = writeln!(out, "  \"date\": {},", string(date));
+    let _ = writeln!(out, "  \"quick\": {quick},");
+    let _ = writeln!(out, "  \"pinned\": {pinned},");
+    let _ = writeln!(
+        out,
+        "  \"machine\": {{\"cpu_model\": {}, \"cpus\": {}, \"kernel\": {}, \"load_average_at_start\": {}, \"busy_before_percent\": {}, \"busy_after_percent\": {}}},",
+        string(&machine.cpu_model),
+        machine.cpus,
+        string(&machine.kernel),
+        number(machine.load_average),
+        optional(busy.0),
+        optional(busy.1)
+    );
+    out.push_str("  \"rows\": [\n");
+    for (n, row) in results.rows.iter().enumerate() {
+        let (difference, ratio) = match row.compare {
+            Compare::Difference(d) => (Some(d), None),
+            Compare::Ratio(r) => (None, Some(r)),
+            Compare::None => (None, None),
+        };
+        let _ = write!(
+            out,
+            "    {{\"scenario\": {}, \"figure\": {}, \"unit\": {}, \"direct\": {}, \"gateway\": {}, \
+             \"difference\": {}, \"ratio\": {}, \"target\": {}, \"target_met\": {}}}",
+            string(&row.scenario),
+            string(&row.figure),
+            string(row.unit.json_name()),
+            optional(row.direct),
+            optional(row.gateway),
+            optional(difference),
+            optional(ratio),
+            row.target
+                .as_ref()
+                .map_or_else(|| "null".to_owned(), |t| string(t.text)),
+            row.target
+                .as_ref()
+                .map_or_else(|| "null".to_owned(), |t| t.met.to_string()),
+        );
+        out.push_str(if n + 1 < results.rows.len() {
+            ",\n"
+        } else {
+            "\n"
+        });
+    }
+    out.push_str("  ],\n  \"runs\": [\n");
+    for (n, run) in results.runs.iter().enumerate() {
+        let figures: Vec<String> = run
+            .figures
+            .iter()
+            .map(|(k, v)| format!("{}: {}", string(k), number(*v)))
+            .collect();
+        let _ = write!(
+            out,
+            "    {{\"scenario\": {}, \"side\": {}, \"round\": {}, \"figures\": {{{}}}}}",
+            string(&run.scenario),
+            string(run.side),
+            run.round,
+            figures.join(", ")
+        );
+        out.push_str(if n + 1 < results.runs.len() {
+            ",\n"
+        } else {
+            "\n"
+        });
+    }
+    out.push_str("  ],\n  \"notes\": [");
+    let notes: Vec<String> = results.notes.iter().map(|n| string(n)).collect();
+    out.push_str(&notes.join(", "));
+    out.push_str("]\n}\n");
+    out
+}
+
+/// A JSON number (`null` for NaN and infinities, which JSON cannot hold).
+fn number(value: f64) -> String {
+    if value.is_finite() {
+        format!("{value}")
+    } else {
+        "null".to_owned()
+    }
+}
+
+/// A JSON number or `null`.
+fn optional(value: Option<f64>) -> String {
+    value.map_or_else(|| "null".to_owned(), number)
+}
+
+/// A JSON string literal.
+fn string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(compare: Compare, target: Option<Target>) -> Row {
+        Row {
+            scenario: "chat".to_owned(),
+            figure: "latency p50".to_owned(),
+            unit: Unit::Micros,
+            direct: Some(100.0),
+            gateway: Some(160.4),
+            compare,
+            target,
+        }
+    }
+
+    #[test]
+    fn the_table_shows_differences_ratios_and_targets() {
+        let results = Results {
+            rows: vec![
+                row(
+                    Compare::Difference(60.4),
+                    Some(Target {
+                        text: "≤ 100 µs added",
+                        met: true,
+                    }),
+                ),
+                row(Compare::Ratio(0.8), None),
+                row(Compare::Difference(-3.0), None),
+            ],
+            runs: Vec::new(),
+            notes: vec!["Pinned.".to_owned()],
+        };
+        let table = table(&results);
+        assert!(
+            table.contains(
+                "| chat | latency p50 | 100 µs | 160 µs | +60 µs | ≤ 100 µs added (met) |"
+            ),
+            "{table}"
+        );
+        assert!(table.contains("| × 0.80 |"), "{table}");
+        assert!(table.contains("| −3 µs |"), "{table}");
+        assert!(table.ends_with("\nPinned.\n"), "{table}");
+    }
+
+    #[test]
+    fn json_escapes_strings_and_writes_null_for_missing_numbers() {
+        assert_eq!(string("a\"b\\c\nd\u{1}"), "\"a\\\"b\\\\c\\nd\\u0001\"");
+        assert_eq!(optional(None), "null");
+        assert_eq!(number(f64::NAN), "null");
+        assert_eq!(number(2.5), "2.5");
+    }
+}

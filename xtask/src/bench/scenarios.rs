@@ -1,0 +1,331 @@
+//! The scenarios, in the order they run, and the rows each adds to the table.
+//!
+//! Order matters for memory: the idle size is read after a warm-up and before any load,
+//! and the translated Responses runs come last because each of their responses is kept in
+//! the gateway's response store, which would otherwise inflate the held-streams peak.
+
+mod streams;
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::run::Failure;
+
+use super::Plan;
+use super::load::Figures;
+use super::procfs;
+use super::report::{Compare, Results, Target, Unit};
+use super::runner::{Request, Runner, Side, cpu_per_request, upstream_cpu_per_request};
+use super::setup::{Setup, TRANSLATE_PREFIX};
+
+/// 20 MB, the idle target, in bytes.
+const IDLE_RSS_TARGET: f64 = 20e6;
+
+/// Runs every scenario against `setup` as `plan` says; load output goes into `dir`.
+pub fn run_all(setup: &Setup, plan: &Plan, dir: &Path) -> Result<Results, Failure> {
+    let mut runner = Runner::new(setup, dir);
+    let stream_model = format!(
+        "bench/chunks={}/delay_ms={}",
+        plan.stream_chunks, plan.stream_delay_ms
+    );
+    warm_up(&mut runner, plan, &stream_model)?;
+    idle(&mut runner);
+    chat_closed(&mut runner, plan)?;
+    for &rate in plan.rates {
+        chat_rate(&mut runner, plan, rate)?;
+    }
+    streams::chat_stream(&mut runner, plan, &stream_model)?;
+    streams::held_streams(&mut runner, plan)?;
+    warm_up_responses(&mut runner, plan)?;
+    responses_closed(&mut runner, plan)?;
+    streams::responses_stream(&mut runner, plan, &stream_model)?;
+    let pid = runner.gateway_pid();
+    let end = procfs::status_bytes(pid, "VmRSS").map(|b| b as f64);
+    let hwm = procfs::status_bytes(pid, "VmHWM").map(|b| b as f64);
+    runner.row(
+        "at the end",
+        "gateway RSS (response store filled)",
+        Unit::MiB,
+        None,
+        end,
+        Compare::None,
+        None,
+    );
+    runner.row(
+        "at the end",
+        "gateway peak RSS (VmHWM)",
+        Unit::MiB,
+        None,
+        hwm,
+        Compare::None,
+        None,
+    );
+    note_failures(&mut runner);
+    Ok(runner.results)
+}
+
+/// The requests of the chat scenarios: the same body both ways.
+fn chat(kind: &'static str, model: &str) -> Request {
+    Request {
+        path: "/v1/chat/completions",
+        kind,
+        model: model.to_owned(),
+    }
+}
+
+/// A closed-loop mode of `seconds` with `plan.concurrency` workers.
+fn closed(mode: &str, plan: &Plan, seconds: f64) -> Vec<String> {
+    vec![
+        mode.to_owned(),
+        "--concurrency".to_owned(),
+        plan.concurrency.to_string(),
+        "--duration".to_owned(),
+        seconds.to_string(),
+    ]
+}
+
+/// Sends each kind of chat request both ways for a while, unrecorded, so that
+/// connections, allocator pools and caches are warm when measuring starts.
+fn warm_up(runner: &mut Runner<'_>, plan: &Plan, stream_model: &str) -> Result<(), Failure> {
+    eprintln!("==> bench: warming up");
+    let s = plan.warmup_seconds;
+    for side in [Side::Direct, Side::Gateway] {
+        let chat_closed = closed("closed", plan, s);
+        runner.load(side, &chat("chat", "bench"), &chat_closed, s, false)?;
+        let stream = closed("stream", plan, s);
+        runner.load(side, &chat("chat-stream", stream_model), &stream, s, false)?;
+    }
+    Ok(())
+}
+
+/// Warms the translated Responses path, unrecorded. Run just before the Responses
+/// scenarios, after the idle size was read: each response it makes stays in the store.
+fn warm_up_responses(runner: &mut Runner<'_>, plan: &Plan) -> Result<(), Failure> {
+    eprintln!("==> bench: warming up the translated Responses path");
+    let s = plan.warmup_seconds;
+    let translated = Request {
+        path: "/v1/responses",
+        kind: "responses",
+        model: format!("{TRANSLATE_PREFIX}bench"),
+    };
+    runner.load(
+        Side::Gateway,
+        &translated,
+        &closed("closed", plan, s),
+        s,
+        false,
+    )?;
+    Ok(())
+}
+
+/// The gateway's resident size after the warm-up, idle for a second.
+fn idle(runner: &mut Runner<'_>) {
+    std::thread::sleep(Duration::from_secs(1));
+    let rss = procfs::status_bytes(runner.gateway_pid(), "VmRSS").map(|b| b as f64);
+    let target = rss.map(|rss| Target {
+        text: "≤ 20 MB",
+        met: rss <= IDLE_RSS_TARGET,
+    });
+    runner.row(
+        "idle after warm-up",
+        "gateway RSS",
+        Unit::MiB,
+        None,
+        rss,
+        Compare::None,
+        target,
+    );
+}
+
+/// Non-streaming chat, closed loop: throughput, latency, CPU per request.
+fn chat_closed(runner: &mut Runner<'_>, plan: &Plan) -> Result<(), Failure> {
+    let scenario = format!("chat, closed loop, {} workers", plan.concurrency);
+    let request = chat("chat", "bench");
+    let mode = closed("closed", plan, plan.seconds);
+    let (d, g) = runner.interleaved(
+        &scenario,
+        plan.rounds,
+        &request,
+        &request,
+        &mode,
+        plan.seconds,
+    )?;
+    let runs = (d.as_slice(), g.as_slice());
+    runner.ratio(&scenario, "throughput", Unit::PerSecond, runs, "rps");
+    runner.difference(
+        &scenario,
+        "latency p50",
+        Unit::Micros,
+        runs,
+        "latency_p50_us",
+        None,
+    );
+    runner.difference(
+        &scenario,
+        "latency p99",
+        Unit::Micros,
+        runs,
+        "latency_p99_us",
+        None,
+    );
+    runner.gateway_only(
+        &scenario,
+        "gateway CPU per request",
+        Unit::Micros,
+        &g,
+        cpu_per_request,
+        Some(("≤ 40 µs", 40.0)),
+    );
+    upstream_cpu_row(runner, &scenario, runs);
+    Ok(())
+}
+
+/// The mock upstream's CPU per request in both kinds of run: what the simplest HTTP
+/// server costs on this machine at this load, for scale (it should not differ between
+/// the two columns).
+fn upstream_cpu_row(runner: &mut Runner<'_>, scenario: &str, runs: (&[Figures], &[Figures])) {
+    runner.both(
+        scenario,
+        "mock upstream CPU per request (for scale)",
+        Unit::Micros,
+        runs,
+        upstream_cpu_per_request,
+        None,
+    );
+}
+
+/// Non-streaming chat at a fixed rate: the latency the gateway adds.
+fn chat_rate(runner: &mut Runner<'_>, plan: &Plan, rate: f64) -> Result<(), Failure> {
+    let scenario = format!("chat, open loop at {rate:.0} req/s");
+    let request = chat("chat", "bench");
+    let mode = vec![
+        "open".to_owned(),
+        "--rate".to_owned(),
+        rate.to_string(),
+        "--duration".to_owned(),
+        plan.seconds.to_string(),
+    ];
+    let (d, g) = runner.interleaved(
+        &scenario,
+        plan.rounds,
+        &request,
+        &request,
+        &mode,
+        plan.seconds,
+    )?;
+    let runs = (d.as_slice(), g.as_slice());
+    let at_500 = (rate - 500.0).abs() < 1.0;
+    let p50 = at_500.then_some(("≤ 100 µs added at 500/s", 100.0));
+    let p99 = at_500.then_some(("≤ 1 ms added at 500/s", 1000.0));
+    runner.difference(
+        &scenario,
+        "latency p50",
+        Unit::Micros,
+        runs,
+        "latency_p50_us",
+        p50,
+    );
+    runner.difference(
+        &scenario,
+        "latency p99",
+        Unit::Micros,
+        runs,
+        "latency_p99_us",
+        p99,
+    );
+    runner.difference(
+        &scenario,
+        "latency p99.9",
+        Unit::Micros,
+        runs,
+        "latency_p999_us",
+        None,
+    );
+    runner.gateway_only(
+        &scenario,
+        "gateway CPU per request",
+        Unit::Micros,
+        &g,
+        cpu_per_request,
+        None,
+    );
+    upstream_cpu_row(runner, &scenario, runs);
+    Ok(())
+}
+
+/// Non-streaming Responses requests translated onto the chat upstream (which the gateway
+/// always asks for a stream), against non-streaming chat straight at the upstream.
+fn responses_closed(runner: &mut Runner<'_>, plan: &Plan) -> Result<(), Failure> {
+    let scenario = format!(
+        "Responses translated from chat, not streamed, closed loop, {} workers",
+        plan.concurrency
+    );
+    let direct = chat("chat", "bench");
+    let translated = Request {
+        path: "/v1/responses",
+        kind: "responses",
+        model: format!("{TRANSLATE_PREFIX}bench"),
+    };
+    let mode = closed("closed", plan, plan.seconds);
+    let (d, g) = runner.interleaved(
+        &scenario,
+        plan.rounds,
+        &direct,
+        &translated,
+        &mode,
+        plan.seconds,
+    )?;
+    let runs = (d.as_slice(), g.as_slice());
+    runner.ratio(&scenario, "throughput", Unit::PerSecond, runs, "rps");
+    runner.difference(
+        &scenario,
+        "latency p50",
+        Unit::Micros,
+        runs,
+        "latency_p50_us",
+        None,
+    );
+    runner.difference(
+        &scenario,
+        "latency p99",
+        Unit::Micros,
+        runs,
+        "latency_p99_us",
+        None,
+    );
+    runner.gateway_only(
+        &scenario,
+        "gateway CPU per request",
+        Unit::Micros,
+        &g,
+        cpu_per_request,
+        Some(("≤ 60 µs", 60.0)),
+    );
+    upstream_cpu_row(runner, &scenario, runs);
+    Ok(())
+}
+
+/// A note for every run that had failed requests.
+fn note_failures(runner: &mut Runner<'_>) {
+    let failures: Vec<String> = runner
+        .results
+        .runs
+        .iter()
+        .filter(|run| run.figures.get("errors").is_some_and(|e| *e > 0.0))
+        .map(|run| {
+            format!(
+                "{} ({}, round {}): {} failed",
+                run.scenario,
+                run.side,
+                run.round + 1,
+                run.figures.get("errors").copied().unwrap_or(0.0)
+            )
+        })
+        .collect();
+    if !failures.is_empty() {
+        runner.results.notes.push(format!(
+            "Requests that failed (connection errors or non-200 answers): {}.",
+            failures.join("; ")
+        ));
+    }
+}
