@@ -1,13 +1,20 @@
 //! Log setup: tracing-subscriber, readable text by default, JSON on request.
 //! `SWITCHBOARD_LOG` (a tracing filter) overrides `log.level`.
+//!
+//! Lines are formatted on the request's thread but written to stderr by a background
+//! thread (tracing-appender's non-blocking writer), so a slow log pipe never stalls a
+//! request. It is not lossy: when its buffer of lines is full, writers wait rather than
+//! drop an access log line.
 
 use std::io::IsTerminal;
 
 use switchboard_gateway::config::{LogConfig, LogFormat};
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber.
-pub fn init(config: &LogConfig) {
+/// Installs the global subscriber. Keep the guard for the life of the process: dropping it
+/// flushes the lines still buffered.
+pub fn init(config: &LogConfig) -> WorkerGuard {
     let filter = EnvFilter::try_from_env("SWITCHBOARD_LOG")
         .or_else(|_| EnvFilter::try_new(&config.level))
         .unwrap_or_else(|e| {
@@ -17,12 +24,17 @@ pub fn init(config: &LogConfig) {
             );
             EnvFilter::new("info")
         });
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("switchboard-log")
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     let _ = match config.format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder.try_init(),
     };
+    guard
 }

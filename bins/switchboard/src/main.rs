@@ -72,7 +72,7 @@ fn serve(source: ConfigSource, listen: Option<&str>) -> ExitCode {
         Ok(pair) => pair,
         Err(code) => return code,
     };
-    logging::init(&loaded.config.log);
+    let _log_writer = logging::init(&loaded.config.log);
     for note in &loaded.notes {
         tracing::info!("{note}");
     }

@@ -21,7 +21,6 @@ use crate::call::{Call, read_body};
 use crate::encoder::serve_stream;
 use crate::failover::{Target, attempt_by_serve};
 use crate::policy::{self, Api};
-use crate::store::StoredResponse;
 use crate::usage::fill;
 use crate::{Gateway, failover, respond};
 
@@ -119,12 +118,12 @@ async fn translated(
         return serve_stream(call, chunks, shaper, Some(gateway.inner.heartbeat), log).await;
     }
     let response = call.within_total(fold(chunks, stream, log)).await?;
+    let text = serde_json::to_string(&response)
+        .map_err(|e| GatewayError::internal(format!("could not encode the response: {e}")))?;
     if let Some(target) = target {
-        let json = serde_json::to_value(&response)
-            .map_err(|e| GatewayError::internal(format!("could not encode the response: {e}")))?;
-        target.save(&json).await;
+        target.save(&response, text.clone()).await;
     }
-    Ok(respond::json_value(StatusCode::OK, &response))
+    Ok(respond::json(StatusCode::OK, text))
 }
 
 /// Runs a whole upstream stream through the state machine for a non-streaming client.
@@ -195,22 +194,4 @@ fn new_item_id(kind: &str) -> String {
         _ => "item",
     };
     format!("{prefix}_{:032x}", fastrand::u128(..))
-}
-
-/// Saves a stored record (used by both the streaming and non-streaming paths).
-pub(super) fn record(
-    response: &Value,
-    previous_response_id: Option<String>,
-    input_items: Vec<Value>,
-) -> StoredResponse {
-    StoredResponse {
-        id: response
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        previous_response_id,
-        response: response.clone(),
-        input_items,
-    }
 }

@@ -36,11 +36,12 @@ pub(super) async fn expand(
         next = record.previous_response_id.clone();
         chain.push(record);
     }
-    Ok(chain
-        .iter()
-        .rev()
-        .flat_map(|r| r.input_items.iter().chain(r.output_items()).cloned())
-        .collect())
+    let mut items = Vec::new();
+    for record in chain.iter().rev() {
+        items.extend(record.input_items()?);
+        items.extend(record.output_items()?);
+    }
+    Ok(items)
 }
 
 /// The stored items this input refers to with `item_reference`, by id. Unknown ids are

@@ -30,7 +30,11 @@ pub(crate) async fn get(
         .get(id)
         .await?
         .ok_or_else(|| not_found(id))?;
-    Ok(respond::json_value(StatusCode::OK, &record.response))
+    let text = record.response.get().as_bytes();
+    Ok(respond::json(
+        StatusCode::OK,
+        bytes::Bytes::copy_from_slice(text),
+    ))
 }
 
 /// `DELETE /v1/responses/{id}`.
@@ -60,7 +64,8 @@ pub(crate) async fn input_items(
         .get(id)
         .await?
         .ok_or_else(|| not_found(id))?;
-    let mut items: Vec<&Value> = record.input_items.iter().collect();
+    let all = record.input_items()?;
+    let mut items: Vec<&Value> = all.iter().collect();
     if page.descending {
         items.reverse();
     }

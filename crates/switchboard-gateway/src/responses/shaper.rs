@@ -9,12 +9,13 @@ use bytes::BytesMut;
 use serde_json::Value;
 use switchboard_core::GatewayError;
 use switchboard_core::chat::ChatChunk;
-use switchboard_core::responses::{ResponseStream, ResponseStreamEvent};
+use switchboard_core::responses::{
+    Response as ResponseObject, ResponseStream, ResponseStreamEvent,
+};
 
-use super::create::record;
 use super::now;
 use crate::encoder::Shaper;
-use crate::store::ResponseStore;
+use crate::store::{ResponseStore, StoredResponse};
 
 /// Where and what to store once the response is over (`store: true`).
 pub(super) struct StoreTarget {
@@ -24,13 +25,17 @@ pub(super) struct StoreTarget {
 }
 
 impl StoreTarget {
-    /// Stores the finished `response`. A failed write is logged, not fatal to the client's
-    /// answer (which is already on its way).
-    pub(super) async fn save(self, response: &Value) {
-        let record = record(response, self.previous_response_id, self.input_items);
-        let id = record.id.clone();
-        if let Err(e) = self.store.put(record).await {
-            tracing::warn!(response_id = %id, error = %e, "could not store the response");
+    /// Stores the finished `response`, whose JSON text is `text`. A failed write is
+    /// logged, not fatal to the client's answer (which is already on its way).
+    pub(super) async fn save(self, response: &ResponseObject, text: String) {
+        let stored =
+            StoredResponse::new(response, text, self.previous_response_id, &self.input_items);
+        let result = match stored {
+            Ok(record) => self.store.put(record).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            tracing::warn!(response_id = %response.id, error = %e, "could not store the response");
         }
     }
 }
@@ -48,8 +53,9 @@ impl ResponsesShaper {
 
     async fn save(&mut self) {
         if let Some(target) = self.target.take() {
-            match serde_json::to_value(self.stream.response()) {
-                Ok(json) => target.save(&json).await,
+            let response = self.stream.response();
+            match serde_json::to_string(response) {
+                Ok(text) => target.save(response, text).await,
                 Err(e) => tracing::warn!(error = %e, "could not encode the response to store it"),
             }
         }

@@ -114,15 +114,10 @@ impl State {
     }
 }
 
-fn size_of(record: &StoredResponse) -> usize {
-    let json = |v: &Value| serde_json::to_vec(v).map_or(0, |b| b.len());
-    json(&record.response) + record.input_items.iter().map(json).sum::<usize>() + record.id.len()
-}
-
 #[async_trait]
 impl ResponseStore for MemoryStore {
     async fn put(&self, record: StoredResponse) -> Result<(), GatewayError> {
-        let bytes = size_of(&record);
+        let bytes = record.size();
         if bytes > self.limits.max_bytes {
             return Err(GatewayError::internal(format!(
                 "the response is larger than the store's limit of {} bytes",
@@ -166,12 +161,13 @@ impl ResponseStore for MemoryStore {
         let Some(record) = state.live(&owner, Instant::now()) else {
             return Ok(None);
         };
-        Ok(record
-            .input_items
-            .iter()
-            .chain(record.output_items())
-            .find(|item| item.get("id").and_then(Value::as_str) == Some(item_id))
-            .cloned())
+        // Parsed outside the lock.
+        drop(state);
+        let mut items = record.input_items()?;
+        items.extend(record.output_items()?);
+        Ok(items
+            .into_iter()
+            .find(|item| item.get("id").and_then(Value::as_str) == Some(item_id)))
     }
 }
 

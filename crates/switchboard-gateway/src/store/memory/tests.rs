@@ -3,16 +3,19 @@ use serde_json::json;
 use super::*;
 
 fn record(id: &str, text: &str) -> StoredResponse {
+    let response = json!({"id": id, "object": "response", "output": [
+        {"id": format!("msg_{id}"), "type": "message", "role": "assistant",
+         "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}]}
+    ]});
+    let input = json!([
+        {"id": format!("in_{id}"), "type": "message", "role": "user", "content": text}
+    ]);
     StoredResponse {
         id: id.to_owned(),
         previous_response_id: None,
-        response: json!({"id": id, "object": "response", "output": [
-            {"id": format!("msg_{id}"), "type": "message", "role": "assistant",
-             "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}]}
-        ]}),
-        input_items: vec![
-            json!({"id": format!("in_{id}"), "type": "message", "role": "user", "content": text}),
-        ],
+        response: serde_json::value::to_raw_value(&response).unwrap(),
+        input_items: serde_json::value::to_raw_value(&input).unwrap(),
+        item_ids: vec![format!("in_{id}"), format!("msg_{id}")],
     }
 }
 
@@ -57,7 +60,7 @@ async fn the_oldest_go_first_when_full() {
 
 #[tokio::test]
 async fn the_byte_limit_holds() {
-    let one = size_of(&record("resp_1", "x"));
+    let one = record("resp_1", "x").size();
     let s = store(100, one * 2 + one / 2, Duration::from_secs(60));
     for id in ["resp_1", "resp_2", "resp_3"] {
         s.put(record(id, "x")).await.unwrap();
@@ -84,7 +87,7 @@ async fn replacing_an_id_keeps_the_books_straight() {
     s.put(record("resp_1", "a")).await.unwrap();
     s.put(record("resp_1", "bb")).await.unwrap();
     assert_eq!(s.len(), 1);
-    assert_eq!(s.state().bytes, size_of(&record("resp_1", "bb")));
+    assert_eq!(s.state().bytes, record("resp_1", "bb").size());
 }
 
 #[tokio::test]

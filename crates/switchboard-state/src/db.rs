@@ -1,0 +1,191 @@
+//! [`Database`]: opening the store, its SQLite settings, migrations, and the handles to
+//! each part of it.
+
+use std::path::Path;
+use std::str::FromStr as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+
+use crate::error::StateError;
+use crate::{AuditLog, Counters, KeyStore, Keyring, ModelStore, ProviderStore, ResponseStore};
+use crate::{UsageStore, migrate};
+
+/// The path that opens a private in-memory database (for tests).
+pub const MEMORY: &str = ":memory:";
+
+/// The file name the gateway uses in its data directory by default.
+pub const DEFAULT_FILE_NAME: &str = "switchboard.db";
+
+/// How long a connection waits for another's write lock before failing with "database is
+/// locked". Writes are short, so this is only reached when something is badly wrong.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connections in the pool for a file. SQLite takes one writer at a time; the others read
+/// concurrently (WAL) and queue for the write lock.
+const FILE_CONNECTIONS: u32 = 8;
+
+/// The state store: a pool of SQLite connections, cheap to clone (clones share the pool).
+///
+/// Every write commits with `synchronous = FULL` in WAL mode: once a write call returns
+/// `Ok`, the change survives a process crash and a power loss.
+#[derive(Clone, Debug)]
+pub struct Database {
+    pool: SqlitePool,
+    failures: Arc<AtomicU64>,
+}
+
+impl Database {
+    /// Opens (creating if needed, with its parent folders) the database at `path`, or a
+    /// private in-memory one for [`MEMORY`] (`:memory:`), and runs the migrations this
+    /// build does not find applied. Fails if the file was migrated by a newer build.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, StateError> {
+        let path = path.as_ref();
+        let label = path.display().to_string();
+        let open_err = |source| StateError::Open {
+            path: label.clone(),
+            source,
+        };
+        let memory = path.as_os_str() == MEMORY;
+        // Each `:memory:` connection is its own database, so the memory store is one
+        // connection, kept for the pool's life (no idle timeout, no maximum lifetime).
+        let (options, pool) = if memory {
+            let options = SqliteConnectOptions::from_str("sqlite::memory:").map_err(open_err)?;
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+            (options, pool)
+        } else {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| open_err(sqlx::Error::Io(e)))?;
+            }
+            let options = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                // SQLite: WAL lets readers run beside the one writer; PostgreSQL has no
+                // such setting (its WAL is always on).
+                .journal_mode(SqliteJournalMode::Wal);
+            (
+                options,
+                SqlitePoolOptions::new().max_connections(FILE_CONNECTIONS),
+            )
+        };
+        // SQLite: FULL syncs the WAL at every commit, so a committed write survives a
+        // crash or power loss (NORMAL could lose the last commits on power loss).
+        let options = options
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let pool = pool.connect_with(options).await.map_err(open_err)?;
+        migrate::migrator().run(&pool).await?;
+        tracing::debug!(path = %label, "state database open");
+        Ok(Self {
+            pool,
+            failures: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// The highest migration version applied to this database: [`migrate::SCHEMA_VERSION`]
+    /// after a successful open.
+    pub async fn schema_version(&self) -> Result<i64, StateError> {
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(version.unwrap_or(0))
+    }
+
+    /// Writes that failed since open (each was also logged). For a metric.
+    pub fn write_failures(&self) -> u64 {
+        self.failures.load(Ordering::Relaxed)
+    }
+
+    /// Copies the WAL into the main file and truncates it (`PRAGMA
+    /// wal_checkpoint(TRUNCATE)`). SQLite does this by itself as the WAL grows; call it to
+    /// have the whole database in one file (before a file-level backup, say).
+    pub async fn checkpoint(&self) -> Result<(), StateError> {
+        // SQLite only; a no-op for `:memory:`.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// The connection pool, for queries this crate does not offer yet.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Stored responses.
+    pub fn responses(&self) -> ResponseStore {
+        ResponseStore::new(self.clone())
+    }
+
+    /// Usage records and their aggregations.
+    pub fn usage(&self) -> UsageStore {
+        UsageStore::new(self.clone())
+    }
+
+    /// Virtual keys.
+    pub fn keys(&self) -> KeyStore {
+        KeyStore::new(self.clone())
+    }
+
+    /// Providers created at run time. Without a keyring, providers without secrets (or
+    /// with `env:` references only) can still be stored and read; secrets cannot.
+    pub fn providers(&self, keyring: Option<Arc<Keyring>>) -> ProviderStore {
+        ProviderStore::new(self.clone(), keyring)
+    }
+
+    /// Models created at run time.
+    pub fn models(&self) -> ModelStore {
+        ModelStore::new(self.clone())
+    }
+
+    /// Limit counters of this instance.
+    pub fn counters(&self) -> Counters {
+        Counters::new(self.clone())
+    }
+
+    /// The audit log.
+    pub fn audit(&self) -> AuditLog {
+        AuditLog::new(self.clone())
+    }
+
+    /// Starts a write transaction that holds the write lock from its first statement.
+    ///
+    /// SQLite: `BEGIN IMMEDIATE` takes the lock now, so a transaction that reads before it
+    /// writes waits for other writers (busy timeout) instead of failing with
+    /// `SQLITE_BUSY` when it tries to upgrade its read lock. PostgreSQL would use a plain
+    /// `BEGIN`.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StateError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Passes `result` through; an error is logged with `what` and counted in
+    /// [`Database::write_failures`]. Every write path ends here, so no failed write is
+    /// silent.
+    pub(crate) fn track<T>(
+        &self,
+        what: &str,
+        result: Result<T, StateError>,
+    ) -> Result<T, StateError> {
+        if let Err(e) = &result {
+            self.failures.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(operation = what, error = %e, "state write failed");
+        }
+        result
+    }
+}

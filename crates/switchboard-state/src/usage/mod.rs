@@ -1,0 +1,182 @@
+//! [`UsageStore`]: one record per completed request, and reports over them.
+//!
+//! - `aggregate.rs`: grouping rows and their latency percentiles (pure).
+//! - `csv.rs`: [`to_csv`] for a report.
+
+mod aggregate;
+mod csv;
+
+use futures_util::TryStreamExt as _;
+use serde::{Deserialize, Serialize};
+use sqlx::Row as _;
+
+use crate::db::Database;
+use crate::error::StateError;
+use crate::time::UnixMillis;
+
+pub use aggregate::{GroupBy, UsageRow};
+pub use csv::to_csv;
+
+use aggregate::{Grouper, Sample};
+
+/// What one completed request used and cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsageRecord {
+    /// The request's id (`x-request-id`).
+    pub request_id: String,
+    /// The virtual key it was made with, if any.
+    pub key_id: Option<String>,
+    /// The model the client asked for.
+    pub model: String,
+    /// The provider that answered (or last failed).
+    pub provider: String,
+    /// The HTTP status sent to the client; 400 and above count as errors.
+    pub status: u16,
+    /// Prompt (input) tokens.
+    pub prompt_tokens: u64,
+    /// Completion (output) tokens.
+    pub completion_tokens: u64,
+    /// Prompt tokens served from the provider's cache.
+    pub cached_tokens: u64,
+    /// True when the token counts are the gateway's estimate, not the provider's.
+    pub estimated: bool,
+    /// The cost in US dollars.
+    pub cost_usd: f64,
+    /// Time from the request's arrival to its last byte, in milliseconds.
+    pub latency_ms: u64,
+    /// When the request completed.
+    pub created_at: UnixMillis,
+}
+
+/// Which records a report covers. Every `None` is "all".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UsageFilter {
+    /// From this time, inclusive.
+    pub from: Option<UnixMillis>,
+    /// Up to this time, exclusive.
+    pub to: Option<UnixMillis>,
+    /// Only this virtual key.
+    pub key_id: Option<String>,
+    /// Only this model.
+    pub model: Option<String>,
+    /// Only this provider.
+    pub provider: Option<String>,
+}
+
+/// Usage records. Cheap to clone; every method may be called concurrently.
+#[derive(Debug, Clone)]
+pub struct UsageStore {
+    db: Database,
+}
+
+/// SQLite stores integers as i64; counts beyond that are clamped (never reached).
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+impl UsageStore {
+    pub(crate) fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    /// Stores `record`. When this returns `Ok` the record is committed and synced to disk:
+    /// call it before the client sees the end of the response. A failure is logged and
+    /// counted (see [`Database::write_failures`]) as well as returned.
+    pub async fn record(&self, record: &UsageRecord) -> Result<(), StateError> {
+        let result = sqlx::query(
+            "INSERT INTO usage_records (request_id, key_id, model, provider, status, \
+             prompt_tokens, completion_tokens, cached_tokens, estimated, cost_usd, latency_ms, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(&record.request_id)
+        .bind(&record.key_id)
+        .bind(&record.model)
+        .bind(&record.provider)
+        .bind(i64::from(record.status))
+        .bind(to_i64(record.prompt_tokens))
+        .bind(to_i64(record.completion_tokens))
+        .bind(to_i64(record.cached_tokens))
+        .bind(record.estimated)
+        .bind(record.cost_usd)
+        .bind(to_i64(record.latency_ms))
+        .bind(record.created_at)
+        .execute(self.db.pool())
+        .await
+        .map(|_| ())
+        .map_err(StateError::from);
+        self.db.track("usage.record", result)
+    }
+
+    /// Totals over the records matching `filter`, one row per distinct value of the
+    /// `group_by` columns (one row for everything when it is empty), ordered by those
+    /// values. Percentiles are computed here from each group's latencies, so memory grows
+    /// with the number of matching records (8 bytes each).
+    pub async fn aggregate(
+        &self,
+        filter: &UsageFilter,
+        group_by: &[GroupBy],
+    ) -> Result<Vec<UsageRow>, StateError> {
+        let mut sql = sqlx::QueryBuilder::new(
+            "SELECT key_id, model, provider, status, prompt_tokens, completion_tokens, \
+             cached_tokens, cost_usd, latency_ms, created_at FROM usage_records WHERE 1 = 1",
+        );
+        if let Some(from) = filter.from {
+            sql.push(" AND created_at >= ").push_bind(from);
+        }
+        if let Some(to) = filter.to {
+            sql.push(" AND created_at < ").push_bind(to);
+        }
+        if let Some(key) = &filter.key_id {
+            sql.push(" AND key_id = ").push_bind(key.clone());
+        }
+        if let Some(model) = &filter.model {
+            sql.push(" AND model = ").push_bind(model.clone());
+        }
+        if let Some(provider) = &filter.provider {
+            sql.push(" AND provider = ").push_bind(provider.clone());
+        }
+        let mut grouper = Grouper::new(group_by);
+        let mut rows = sql.build().fetch(self.db.pool());
+        while let Some(row) = rows.try_next().await? {
+            grouper.add(&Sample {
+                key_id: row.try_get("key_id")?,
+                model: row.try_get("model")?,
+                provider: row.try_get("provider")?,
+                status: row.try_get("status")?,
+                prompt_tokens: to_u64(row.try_get("prompt_tokens")?),
+                completion_tokens: to_u64(row.try_get("completion_tokens")?),
+                cached_tokens: to_u64(row.try_get("cached_tokens")?),
+                cost_usd: row.try_get("cost_usd")?,
+                latency_ms: to_u64(row.try_get("latency_ms")?),
+                created_at: row.try_get("created_at")?,
+            });
+        }
+        Ok(grouper.finish())
+    }
+
+    /// The cost in US dollars of `key_id`'s requests at or after `since` (for budgets).
+    pub async fn spend(&self, key_id: &str, since: UnixMillis) -> Result<f64, StateError> {
+        // SUM over no rows is NULL in SQL; COALESCE makes it 0 (portable).
+        let total: f64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(cost_usd), 0.0) FROM usage_records \
+             WHERE key_id = $1 AND created_at >= $2",
+        )
+        .bind(key_id)
+        .bind(since)
+        .fetch_one(self.db.pool())
+        .await?;
+        Ok(total)
+    }
+
+    /// How many records are stored.
+    pub async fn count(&self) -> Result<u64, StateError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM usage_records")
+            .fetch_one(self.db.pool())
+            .await?;
+        Ok(to_u64(n))
+    }
+}

@@ -1,0 +1,70 @@
+use switchboard_state::{Database, SCHEMA_VERSION};
+
+use crate::support::{file_db, memory_db};
+
+#[tokio::test]
+async fn a_new_database_is_at_the_latest_schema_version() {
+    let db = memory_db().await;
+    assert_eq!(db.schema_version().await.unwrap(), SCHEMA_VERSION);
+    let (db, _, _dir) = file_db().await;
+    assert_eq!(db.schema_version().await.unwrap(), SCHEMA_VERSION);
+}
+
+#[tokio::test]
+async fn reopening_runs_nothing_again_and_keeps_the_version() {
+    let (db, path, _dir) = file_db().await;
+    db.close().await;
+    for _ in 0..3 {
+        let db = Database::open(&path).await.unwrap();
+        assert_eq!(db.schema_version().await.unwrap(), SCHEMA_VERSION);
+        let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(applied, SCHEMA_VERSION);
+        db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_build_is_refused() {
+    let (db, path, _dir) = file_db().await;
+    // A migration this build does not know, as a newer switchboard would have left it.
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'future', TRUE, X'00', 0)",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    db.close().await;
+    let err = Database::open(&path).await.unwrap_err();
+    assert!(err.to_string().contains("9999"), "{err}");
+}
+
+#[tokio::test]
+async fn durability_settings_are_on() {
+    let (db, _, _dir) = file_db().await;
+    let mut conn = db.pool().acquire().await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    // 2 is FULL.
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(sync, 2);
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(fk, 1);
+    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert!(busy >= 1000, "{busy}");
+}
