@@ -47,6 +47,13 @@ async fn a_500_is_retried_on_the_same_deployment_and_succeeds() {
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(header(&reply, "x-switchboard-attempts"), "2");
     assert_eq!(up.seen().len(), 2);
+    let metrics = Client::new(gw.url()).get("/metrics").await.text();
+    assert!(
+        metrics.contains(
+            "switchboard_retries_total{model=\"m\",provider=\"up\",error_class=\"transient\"} 1"
+        ),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -211,6 +218,15 @@ async fn the_retry_budget_is_shared_by_the_whole_chain() {
     assert_eq!(header(&reply, "x-switchboard-attempts"), "4");
     assert_eq!(header(&reply, "x-switchboard-fallback"), "true");
     assert_eq!(header(&reply, "x-switchboard-model"), "c");
+    let metrics = Client::new(gw.url()).get("/metrics").await.text();
+    for line in [
+        "switchboard_fallbacks_total{from_model=\"a\",to_model=\"b\"} 1",
+        "switchboard_fallbacks_total{from_model=\"a\",to_model=\"c\"} 1",
+        "switchboard_retries_total{model=\"a\",provider=\"a\",error_class=\"transient\"} 1",
+    ] {
+        assert!(metrics.contains(line), "missing {line} in {metrics}");
+    }
+    assert!(!metrics.contains("switchboard_retries_total{model=\"b\""));
 }
 
 #[tokio::test]

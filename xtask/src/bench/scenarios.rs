@@ -141,42 +141,50 @@ fn idle(runner: &mut Runner<'_>) {
 fn chat_closed(runner: &mut Runner<'_>, plan: &Plan) -> Result<(), Failure> {
     let scenario = format!("chat, closed loop, {} workers", plan.concurrency);
     let request = chat("chat", "bench");
+    closed_loop(
+        runner,
+        plan,
+        &scenario,
+        (&request, &request),
+        ("≤ 40 µs", 40.0),
+    )
+}
+
+/// A closed-loop scenario, `requests` = (direct, through the gateway): throughput, latency
+/// p50 and p99, gateway CPU per request against `target`, the upstream's CPU for scale.
+fn closed_loop(
+    runner: &mut Runner<'_>,
+    plan: &Plan,
+    scenario: &str,
+    requests: (&Request, &Request),
+    target: (&'static str, f64),
+) -> Result<(), Failure> {
     let mode = closed("closed", plan, plan.seconds);
     let (d, g) = runner.interleaved(
-        &scenario,
+        scenario,
         plan.rounds,
-        &request,
-        &request,
+        requests.0,
+        requests.1,
         &mode,
         plan.seconds,
     )?;
     let runs = (d.as_slice(), g.as_slice());
-    runner.ratio(&scenario, "throughput", Unit::PerSecond, runs, "rps");
-    runner.difference(
-        &scenario,
-        "latency p50",
-        Unit::Micros,
-        runs,
-        "latency_p50_us",
-        None,
-    );
-    runner.difference(
-        &scenario,
-        "latency p99",
-        Unit::Micros,
-        runs,
-        "latency_p99_us",
-        None,
-    );
+    runner.ratio(scenario, "throughput", Unit::PerSecond, runs, "rps");
+    for (figure, key) in [
+        ("latency p50", "latency_p50_us"),
+        ("latency p99", "latency_p99_us"),
+    ] {
+        runner.difference(scenario, figure, Unit::Micros, runs, key, None);
+    }
     runner.gateway_only(
-        &scenario,
+        scenario,
         "gateway CPU per request",
         Unit::Micros,
         &g,
         cpu_per_request,
-        Some(("≤ 40 µs", 40.0)),
+        Some(target),
     );
-    upstream_cpu_row(runner, &scenario, runs);
+    upstream_cpu_row(runner, scenario, runs);
     Ok(())
 }
 
@@ -266,43 +274,13 @@ fn responses_closed(runner: &mut Runner<'_>, plan: &Plan) -> Result<(), Failure>
         kind: "responses",
         model: format!("{TRANSLATE_PREFIX}bench"),
     };
-    let mode = closed("closed", plan, plan.seconds);
-    let (d, g) = runner.interleaved(
+    closed_loop(
+        runner,
+        plan,
         &scenario,
-        plan.rounds,
-        &direct,
-        &translated,
-        &mode,
-        plan.seconds,
-    )?;
-    let runs = (d.as_slice(), g.as_slice());
-    runner.ratio(&scenario, "throughput", Unit::PerSecond, runs, "rps");
-    runner.difference(
-        &scenario,
-        "latency p50",
-        Unit::Micros,
-        runs,
-        "latency_p50_us",
-        None,
-    );
-    runner.difference(
-        &scenario,
-        "latency p99",
-        Unit::Micros,
-        runs,
-        "latency_p99_us",
-        None,
-    );
-    runner.gateway_only(
-        &scenario,
-        "gateway CPU per request",
-        Unit::Micros,
-        &g,
-        cpu_per_request,
-        Some(("≤ 60 µs", 60.0)),
-    );
-    upstream_cpu_row(runner, &scenario, runs);
-    Ok(())
+        (&direct, &translated),
+        ("≤ 60 µs", 60.0),
+    )
 }
 
 /// A note for every run that had failed requests.
