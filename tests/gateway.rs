@@ -18,9 +18,16 @@ pub struct TestGateway {
 }
 
 impl TestGateway {
-    /// Starts a gateway configured by `toml` (no environment variable is read).
+    /// Starts a gateway configured by `toml` (no environment variable is read; the state
+    /// database is in memory unless `toml` has a `[state]` section).
     pub async fn start(toml: &str) -> Self {
-        let config = config::parse_toml(toml).unwrap_or_else(|e| panic!("{e}"));
+        // State lives with the test unless the test names a file.
+        let toml = if toml.contains("[state]") {
+            toml.to_owned()
+        } else {
+            format!("{toml}\n[state]\npath = \":memory:\"\n")
+        };
+        let config = config::parse_toml(&toml).unwrap_or_else(|e| panic!("{e}"));
         let registry = Registry::linked().unwrap();
         let gateway = Gateway::build(&config, &registry).unwrap_or_else(|e| panic!("{e}"));
         let server = Server::bind_addr(gateway.clone(), "127.0.0.1:0".parse().unwrap())

@@ -11,13 +11,14 @@ use switchboard_core::{BuildContext, HttpTransport, Registry};
 use switchboard_http::{ClientConfig, UpstreamClient};
 
 use crate::auth::{KeyEntry, Keys};
+use crate::config::StoreKind;
 use crate::config::{Config, ConfigErrors, RoutingConfig, secs};
 use crate::limits::{LimitCounters, LimitSet, Limits, MemoryCounters, ScopeKind};
 use crate::metrics::Metrics;
 use crate::policy::Policy;
 use crate::responses::ReasoningSeal;
 use crate::routing::{Breaker, Deployment, Health, ModelRoute, Provider, Router};
-use crate::store::{MemoryStore, ResponseStore, StoreLimits};
+use crate::store::{DatabaseStore, MemoryStore, ResponseStore, StoreLimits};
 use crate::upstream_clock::TimedTransport;
 
 /// The gateway: cheap to clone, shared by every connection.
@@ -44,6 +45,20 @@ pub(crate) struct Inner {
     /// OpenTelemetry traces, when `[telemetry]` is configured.
     #[cfg(feature = "otel")]
     pub(crate) telemetry: Option<Arc<crate::telemetry::Telemetry>>,
+}
+
+/// The response store `[responses] store` asks for.
+fn response_store(config: &Config) -> Arc<dyn ResponseStore> {
+    let responses = &config.responses;
+    let ttl = secs(responses.store_ttl);
+    match responses.store {
+        StoreKind::Database => DatabaseStore::new(config.state.path.clone(), ttl),
+        StoreKind::Memory => Arc::new(MemoryStore::new(StoreLimits {
+            max_entries: responses.store_max_entries,
+            max_bytes: responses.store_max_bytes,
+            ttl,
+        })),
+    }
 }
 
 impl Gateway {
@@ -243,11 +258,7 @@ impl Gateway {
                 tls,
                 header_read_timeout: secs(server.header_read_timeout),
                 shutdown_grace: secs(server.shutdown_grace),
-                store: Arc::new(MemoryStore::new(StoreLimits {
-                    max_entries: config.responses.store_max_entries,
-                    max_bytes: config.responses.store_max_bytes,
-                    ttl: secs(config.responses.store_ttl),
-                })),
+                store: response_store(config),
                 heartbeat: secs(config.responses.heartbeat),
                 seal: Arc::new(seal),
                 routing: config.routing.clone(),

@@ -35,6 +35,13 @@ impl Server {
 
     /// Binds `addr` instead of the configured address (`--listen`, tests on port 0).
     pub async fn bind_addr(gateway: Gateway, addr: SocketAddr) -> std::io::Result<Self> {
+        // A store that cannot open (a database file in a folder we may not write) stops
+        // the start, with the reason, rather than failing the first request.
+        gateway
+            .store()
+            .ready()
+            .await
+            .map_err(|e| std::io::Error::other(format!("the response store: {}", e.message())))?;
         let tls = gateway.inner.tls.clone();
         let listener = TcpListener::bind(addr).await?;
         Ok(Self {

@@ -252,3 +252,83 @@ async fn stored_responses_can_be_read_listed_and_deleted() {
         404
     );
 }
+
+#[tokio::test]
+async fn stored_responses_survive_a_restart_of_the_gateway() {
+    let upstream = Upstream::start(weather_upstream).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state").join("switchboard.db");
+    let toml = format!(
+        "[state]\npath = \"{}\"\n[providers.up]\nkind = \"openai\"\nbase_url = \"{}\"\nresponses = \"translate\"\n[[models]]\nname = \"*\"\nprovider = \"up\"\n",
+        db.display(),
+        upstream.base_url()
+    );
+    let tool: Value = serde_json::from_str(WEATHER_TOOL).unwrap();
+    let mut gw = TestGateway::start(&toml).await;
+    let first = Client::new(gw.url())
+        .post(
+            "/v1/responses",
+            json!({"model":"m","input":"Weather in Paris?","tools":[tool]}).to_string(),
+        )
+        .await
+        .json();
+    let id = first["id"].as_str().unwrap().to_owned();
+    gw.shutdown().await.unwrap();
+    drop(gw);
+    assert!(db.exists(), "the database file was created with its folder");
+
+    // A new gateway process on the same file knows the response and continues from it.
+    let gw = TestGateway::start(&toml).await;
+    let client = Client::new(gw.url());
+    let stored = client.get(&format!("/v1/responses/{id}")).await;
+    assert_eq!(stored.status, 200, "{}", stored.text());
+    assert_eq!(stored.json(), first, "served as it was sent");
+    let second = client
+        .post(
+            "/v1/responses",
+            json!({"model":"m","previous_response_id": id, "tools":[tool],
+                "input":[{"type":"function_call_output","call_id":"call_w1","output":"sunny, 24C"}]})
+            .to_string(),
+        )
+        .await;
+    assert_eq!(second.status, 200, "{}", second.text());
+    let roles: Vec<String> = upstream.seen()[1].json()["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(roles, ["user", "assistant", "tool"]);
+    let deleted = client
+        .send(http::Method::DELETE, &format!("/v1/responses/{id}"), "")
+        .await;
+    assert_eq!(deleted.status, 200);
+    assert_eq!(client.get(&format!("/v1/responses/{id}")).await.status, 404);
+}
+
+#[tokio::test]
+async fn a_state_database_that_cannot_be_opened_stops_the_start_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the database's folder should be.
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, b"x").unwrap();
+    let toml = format!(
+        "[state]\npath = \"{}\"\n[providers.mock]\nkind = \"mock\"\n[[models]]\nname = \"*\"\nprovider = \"mock\"\n",
+        blocker.join("switchboard.db").display()
+    );
+    let config = switchboard_gateway::config::parse_toml(&toml).unwrap();
+    let gateway = switchboard_gateway::Gateway::build(
+        &config,
+        &switchboard_core::Registry::linked().unwrap(),
+    )
+    .unwrap();
+    let err = switchboard_gateway::Server::bind_addr(gateway, "127.0.0.1:0".parse().unwrap())
+        .await
+        .err()
+        .expect("the start must fail");
+    let message = err.to_string();
+    assert!(
+        message.contains("response store") && message.contains("not-a-folder"),
+        "{message}"
+    );
+}

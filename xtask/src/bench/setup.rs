@@ -104,10 +104,14 @@ impl Setup {
 
 /// The gateway's configuration: one `openai` provider per mode in front of the upstream.
 /// Model names go upstream as they are (route `*`, the same-shape path for chat), or, with
-/// the [`TRANSLATE_PREFIX`], to a provider with `responses = "translate"`.
+/// the [`TRANSLATE_PREFIX`], to a provider with `responses = "translate"`. Stored
+/// responses stay in memory: the Responses scenarios measure translation, not the disk
+/// (the database store commits each response with an fsync).
 fn gateway_config(upstream: SocketAddr) -> String {
     format!(
         "# Written by `cargo xtask bench`.\n\
+         [responses]\nstore = \"memory\"\n\n\
+         [state]\npath = \":memory:\"\n\n\
          [providers.upstream]\nkind = \"openai\"\nbase_url = \"http://{upstream}/v1\"\n\n\
          [providers.translate]\nkind = \"openai\"\nbase_url = \"http://{upstream}/v1\"\n\
          responses = \"translate\"\n\n\

@@ -21,5 +21,5 @@ pub use telemetry::TelemetryConfig;
 pub(crate) use types::secs;
 pub use types::{
     Config, LogConfig, LogFormat, ModelConfig, ProviderConfig, ResponsesConfig, ServerConfig,
-    TlsConfig, UpstreamConfig,
+    StateConfig, StoreKind, TlsConfig, UpstreamConfig,
 };

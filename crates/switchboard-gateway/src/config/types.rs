@@ -32,6 +32,8 @@ pub struct Config {
     pub routing: RoutingConfig,
     /// `[[keys]]`: named gateway keys with their own limits (beside `server.api_keys`).
     pub keys: Vec<KeyConfig>,
+    /// `[state]`: the embedded database.
+    pub state: StateConfig,
     /// `[telemetry]`: OpenTelemetry traces (builds with `--features otel`); absent means off.
     pub telemetry: Option<TelemetryConfig>,
 }
@@ -114,10 +116,41 @@ impl Default for UpstreamConfig {
     }
 }
 
+/// `[state]`: the embedded SQLite database the gateway keeps its state in.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct StateConfig {
+    /// The database file, created with its folder if missing; `:memory:` keeps the state
+    /// in the process only. Default `switchboard-data/switchboard.db` (relative to the
+    /// working directory).
+    pub path: String,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        Self {
+            path: "switchboard-data/switchboard.db".to_owned(),
+        }
+    }
+}
+
+/// Where `store: true` responses are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// In the state database (`[state] path`): durable, survives restarts.
+    #[default]
+    Database,
+    /// In the process's memory, bounded by `store_max_entries` and `store_max_bytes`.
+    Memory,
+}
+
 /// `[responses]`: what `store: true` keeps, and how translated streams stay alive.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct ResponsesConfig {
+    /// Where stored responses live: `database` (default) or `memory`.
+    pub store: StoreKind,
     /// Most responses the in-memory store keeps; the oldest go first. Default 10000.
     pub store_max_entries: usize,
     /// Most bytes the in-memory store keeps (JSON size). Default 256 MiB.
@@ -135,6 +168,7 @@ pub struct ResponsesConfig {
 impl Default for ResponsesConfig {
     fn default() -> Self {
         Self {
+            store: StoreKind::Database,
             store_max_entries: 10_000,
             store_max_bytes: 256 << 20,
             store_ttl: 86_400.0,

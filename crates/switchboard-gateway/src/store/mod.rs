@@ -1,10 +1,12 @@
 //! The response store: what `store: true` keeps, for `previous_response_id`,
 //! `item_reference`, `GET`/`DELETE /v1/responses/{id}` and its `input_items`.
 //!
-//! [`ResponseStore`] is the seam; [`MemoryStore`] is the default: bounded by count and
-//! bytes, entries expire after a TTL, oldest evicted first. A durable backend implements
-//! the same trait.
+//! [`ResponseStore`] is the seam. [`DatabaseStore`], the default, keeps them in the
+//! gateway's SQLite state database (durable, survives restarts); [`MemoryStore`]
+//! (`responses.store = "memory"`) keeps them in the process, bounded by count and bytes,
+//! oldest evicted first. Both expire entries after a TTL.
 
+mod database;
 mod memory;
 
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use serde_json::value::RawValue;
 use switchboard_core::GatewayError;
 use switchboard_core::responses::Response as ResponseObject;
 
+pub use database::DatabaseStore;
 pub use memory::{MemoryStore, StoreLimits};
 
 /// One stored response, kept as the JSON text it was sent as: a record costs about its
@@ -110,4 +113,10 @@ pub trait ResponseStore: Send + Sync + 'static {
 
     /// An input or output item of any stored response, by item id.
     async fn find_item(&self, item_id: &str) -> Result<Option<Value>, GatewayError>;
+
+    /// Makes the store ready to serve (opens a database), so a broken store is reported
+    /// when the server starts rather than at the first request. Nothing by default.
+    async fn ready(&self) -> Result<(), GatewayError> {
+        Ok(())
+    }
 }

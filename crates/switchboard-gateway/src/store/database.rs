@@ -1,0 +1,129 @@
+//! [`DatabaseStore`]: stored responses in the gateway's SQLite state database
+//! (`switchboard-state`), so they survive a restart and are shared by everything that opens
+//! the same file. A response is durable (committed, `synchronous = FULL`) before the
+//! Responses stream's terminal event goes out.
+//!
+//! The database is opened once, on first use or when the server starts
+//! ([`DatabaseStore::open`]), whichever comes first.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::Value;
+use switchboard_core::GatewayError;
+use switchboard_state::{Database, StateError, now_ms};
+use tokio::sync::OnceCell;
+
+use super::{ResponseStore, StoredResponse};
+
+/// Expired responses are deleted every this many writes.
+const EXPIRE_EVERY: u64 = 256;
+
+/// Stored responses in the state database.
+pub struct DatabaseStore {
+    path: String,
+    ttl: Duration,
+    db: OnceCell<Database>,
+    writes: AtomicU64,
+}
+
+impl DatabaseStore {
+    /// A store in the database at `path` (`:memory:` for one that lives with the process),
+    /// keeping responses for `ttl`. Nothing is opened yet.
+    pub fn new(path: impl Into<String>, ttl: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            path: path.into(),
+            ttl,
+            db: OnceCell::new(),
+            writes: AtomicU64::new(0),
+        })
+    }
+
+    /// Opens the database (running its migrations) if it is not open yet.
+    pub async fn open(&self) -> Result<&Database, StateError> {
+        self.db.get_or_try_init(|| Database::open(&self.path)).await
+    }
+
+    async fn database(&self) -> Result<&Database, GatewayError> {
+        self.open().await.map_err(|e| failed(&e))
+    }
+
+    fn expires_at(&self, now: i64) -> Option<i64> {
+        i64::try_from(self.ttl.as_millis())
+            .ok()
+            .map(|ttl| now.saturating_add(ttl))
+    }
+}
+
+/// A database failure as the client sees it: a 500 that names the store, never a path
+/// or a query.
+fn failed(e: &StateError) -> GatewayError {
+    tracing::warn!(error = %e, "response store (database) failed");
+    GatewayError::internal("the response store could not be read or written")
+}
+
+#[async_trait]
+impl ResponseStore for DatabaseStore {
+    async fn put(&self, record: StoredResponse) -> Result<(), GatewayError> {
+        let db = self.database().await?;
+        let now = now_ms();
+        let stored = switchboard_state::StoredResponse {
+            id: record.id,
+            previous_response_id: record.previous_response_id,
+            response: record.response,
+            input_items: record.input_items,
+            item_ids: record.item_ids,
+            expires_at: self.expires_at(now),
+            created_at: now,
+        };
+        let responses = db.responses();
+        responses.put(&stored).await.map_err(|e| failed(&e))?;
+        if self.writes.fetch_add(1, Ordering::Relaxed) % EXPIRE_EVERY == EXPIRE_EVERY - 1
+            && let Err(e) = responses.expire(now).await
+        {
+            tracing::warn!(error = %e, "could not delete expired responses");
+        }
+        Ok(())
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<Arc<StoredResponse>>, GatewayError> {
+        let db = self.database().await?;
+        let found = db
+            .responses()
+            .get(id, now_ms())
+            .await
+            .map_err(|e| failed(&e))?;
+        Ok(found.map(|r| {
+            Arc::new(StoredResponse {
+                id: r.id,
+                previous_response_id: r.previous_response_id,
+                response: r.response,
+                input_items: r.input_items,
+                item_ids: r.item_ids,
+            })
+        }))
+    }
+
+    async fn delete(&self, id: &str) -> Result<bool, GatewayError> {
+        let db = self.database().await?;
+        db.responses().delete(id).await.map_err(|e| failed(&e))
+    }
+
+    async fn find_item(&self, item_id: &str) -> Result<Option<Value>, GatewayError> {
+        let db = self.database().await?;
+        db.responses()
+            .find_item(item_id, now_ms())
+            .await
+            .map_err(|e| failed(&e))
+    }
+
+    async fn ready(&self) -> Result<(), GatewayError> {
+        // For the operator at start: the whole reason (it names the file).
+        self.open()
+            .await
+            .map(|_| ())
+            .map_err(|e| GatewayError::internal(format!("{} ({e})", self.path)))
+    }
+}
