@@ -7,6 +7,7 @@
     reason = "tests: a panic is a failed test"
 )]
 
+mod admin;
 mod completions;
 mod errors;
 mod mock_provider;

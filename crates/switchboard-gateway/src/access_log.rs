@@ -13,7 +13,11 @@ use tokio::time::Instant;
 use crate::auth::KeyEntry;
 use crate::metrics::{Metrics, RequestOutcome};
 use crate::routing::AttemptGuard;
-use crate::usage::{OutputCounter, Prices, cost, fill};
+use crate::usage::{OutputCounter, Prices, cost};
+
+mod durable;
+
+pub(crate) use durable::FAILED_USAGE_WRITES;
 
 /// What is known about a request so far; logs itself when dropped.
 pub struct RequestLog {
@@ -72,6 +76,10 @@ pub struct RequestLog {
     pub permits: Vec<crate::limits::LimitPermit>,
     /// Where the record is counted.
     pub metrics: Option<Arc<Metrics>>,
+    /// The state database, for the usage record.
+    pub state: Option<Arc<crate::state::StateHandle>>,
+    /// The usage record was written (or handed to a background write).
+    usage_recorded: bool,
     /// The in-flight gauge's hold, while the request is in flight.
     pub in_flight: Option<crate::metrics::InFlight>,
     /// How the request ended: `ok`, `error`, `client_closed`, `stream_error`.
@@ -118,6 +126,8 @@ impl RequestLog {
             attempt: None,
             permits: Vec::new(),
             metrics: None,
+            state: None,
+            usage_recorded: false,
             in_flight: None,
             outcome: "ok",
             error: None,
@@ -141,6 +151,11 @@ impl RequestLog {
         silent.committed = self.committed;
         silent.upstream_wait = self.upstream_wait;
         std::mem::replace(self, silent)
+    }
+
+    /// True until a stream took the live record ([`RequestLog::take`]).
+    pub fn is_live(&self) -> bool {
+        self.armed
     }
 
     /// The response is committed (a stream's first byte is going out): the status is 200
@@ -178,14 +193,8 @@ impl RequestLog {
     /// Closes the record: health, limits, metrics. Returns the cost, if priced.
     fn close(&mut self) -> Option<f64> {
         let now = Instant::now();
-        if self.usage.is_none()
-            && self.status == 200
-            && let Some(body) = &self.prompt_body
-        {
-            // The provider said nothing: bill an estimate rather than nothing.
-            self.usage = Some(fill::estimate(body, self.output.as_ref()));
-            self.estimated = true;
-        }
+        self.settle_usage();
+        self.record_later();
         if let Some(attempt) = &mut self.attempt
             && self.outcome == "stream_error"
         {

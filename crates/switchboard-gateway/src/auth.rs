@@ -13,6 +13,9 @@ use crate::limits::LimitSet;
 pub struct KeyEntry {
     /// The key's name (for logs, metrics and errors; never the key itself).
     pub name: Arc<str>,
+    /// The id its usage is recorded under: `cfg:NAME` for a `[[keys]]` entry, the `vk_…`
+    /// id for a virtual key.
+    pub id: Option<String>,
     /// Models it may use; empty means all.
     pub models: Vec<String>,
     /// Its limits, when it has any.
@@ -75,7 +78,8 @@ impl Keys {
     }
 }
 
-fn presented_key(headers: &HeaderMap) -> Option<&str> {
+/// The key a request presents (`Authorization: Bearer` or `api-key`), if any.
+pub(crate) fn presented_key(headers: &HeaderMap) -> Option<&str> {
     if let Some(value) = headers.get(http::header::AUTHORIZATION) {
         let value = value.to_str().ok()?.trim();
         let (scheme, key) = value.split_once(' ')?;
@@ -131,6 +135,7 @@ mod tests {
     fn a_named_key_is_recognised() {
         let entry = KeyEntry {
             name: "team-a".into(),
+            id: None,
             models: vec!["gpt-4o".into()],
             limits: None,
         };

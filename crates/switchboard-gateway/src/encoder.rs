@@ -184,6 +184,8 @@ impl<S: Shaper> Encoder<S> {
                 }
                 Ok(None) => {
                     self.ended = true;
+                    // The usage record is durable before the closing bytes go out.
+                    self.log.record_durably().await;
                     self.shaper.end(&mut out).await;
                 }
                 Ok(Some(Err(err))) => self.fail(&err, &mut out).await,
@@ -200,6 +202,7 @@ impl<S: Shaper> Encoder<S> {
         self.ended = true;
         self.log.outcome = "stream_error";
         self.log.error = Some(err.message().to_owned());
+        self.log.record_durably().await;
         self.shaper.fail(err, out).await;
     }
 }

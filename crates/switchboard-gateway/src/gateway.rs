@@ -18,6 +18,7 @@ use crate::metrics::Metrics;
 use crate::policy::Policy;
 use crate::responses::ReasoningSeal;
 use crate::routing::{Breaker, Deployment, Health, ModelRoute, Provider, Router};
+use crate::state::StateHandle;
 use crate::store::{DatabaseStore, MemoryStore, ResponseStore, StoreLimits};
 use crate::upstream_clock::TimedTransport;
 
@@ -30,6 +31,8 @@ pub struct Gateway {
 pub(crate) struct Inner {
     pub(crate) router: Router,
     pub(crate) keys: Keys,
+    /// `server.admin_key`: the admin API's key; `None` turns the admin API off.
+    pub(crate) admin_key: Option<switchboard_core::Secret>,
     pub(crate) max_body: usize,
     pub(crate) log_prompts: bool,
     pub(crate) draining: AtomicBool,
@@ -42,17 +45,20 @@ pub(crate) struct Inner {
     pub(crate) seal: Arc<ReasoningSeal>,
     pub(crate) routing: RoutingConfig,
     pub(crate) metrics: Arc<Metrics>,
+    pub(crate) state: Arc<StateHandle>,
+    /// Where every limit's counters live (virtual keys' limits are built per request).
+    pub(crate) counters: Arc<dyn LimitCounters>,
     /// OpenTelemetry traces, when `[telemetry]` is configured.
     #[cfg(feature = "otel")]
     pub(crate) telemetry: Option<Arc<crate::telemetry::Telemetry>>,
 }
 
 /// The response store `[responses] store` asks for.
-fn response_store(config: &Config) -> Arc<dyn ResponseStore> {
+fn response_store(config: &Config, state: &Arc<StateHandle>) -> Arc<dyn ResponseStore> {
     let responses = &config.responses;
     let ttl = secs(responses.store_ttl);
     match responses.store {
-        StoreKind::Database => DatabaseStore::new(config.state.path.clone(), ttl),
+        StoreKind::Database => DatabaseStore::new(state.clone(), ttl),
         StoreKind::Memory => Arc::new(MemoryStore::new(StoreLimits {
             max_entries: responses.store_max_entries,
             max_bytes: responses.store_max_bytes,
@@ -203,6 +209,7 @@ impl Gateway {
             .map(|k| {
                 let entry = KeyEntry {
                     name: k.name.as_str().into(),
+                    id: Some(format!("cfg:{}", k.name)),
                     models: k.models.clone(),
                     limits: LimitSet::new(
                         ScopeKind::Key,
@@ -242,6 +249,7 @@ impl Gateway {
             }
         };
         errors.into_result()?;
+        let state = Arc::new(StateHandle::new(config.state.path.clone()));
         // A seal that failed pushed an error above, so here there is one.
         let seal = seal.ok_or_else(|| ConfigErrors(vec!["responses.reasoning_key".into()]))?;
         #[cfg(feature = "otel")]
@@ -251,6 +259,7 @@ impl Gateway {
             inner: Arc::new(Inner {
                 router,
                 keys: Keys::new(server.api_keys.clone(), named_keys),
+                admin_key: server.admin_key.clone(),
                 max_body: server.max_body_bytes,
                 log_prompts: config.log.prompts,
                 draining: AtomicBool::new(false),
@@ -258,7 +267,9 @@ impl Gateway {
                 tls,
                 header_read_timeout: secs(server.header_read_timeout),
                 shutdown_grace: secs(server.shutdown_grace),
-                store: response_store(config),
+                store: response_store(config, &state),
+                state,
+                counters,
                 heartbeat: secs(config.responses.heartbeat),
                 seal: Arc::new(seal),
                 routing: config.routing.clone(),
@@ -282,6 +293,11 @@ impl Gateway {
     /// The routing table.
     pub fn router(&self) -> &Router {
         &self.inner.router
+    }
+
+    /// The state database.
+    pub fn state(&self) -> &Arc<StateHandle> {
+        &self.inner.state
     }
 
     /// The gateway's metrics.

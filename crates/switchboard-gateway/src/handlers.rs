@@ -105,7 +105,15 @@ pub fn metrics(gateway: &Gateway) -> Response<ResponseBody> {
             metrics.breaker(&deployment.provider.name, &deployment.label, state);
         }
     }
-    let mut response = Response::new(ResponseBody::full(bytes::Bytes::from(metrics.render())));
+    let mut text = metrics.render();
+    let failures =
+        crate::access_log::FAILED_USAGE_WRITES.load(std::sync::atomic::Ordering::Relaxed);
+    text.push_str(&format!(
+        "# HELP switchboard_usage_write_failures_total Usage records that could not be written to the state database.\n\
+         # TYPE switchboard_usage_write_failures_total counter\n\
+         switchboard_usage_write_failures_total {failures}\n"
+    ));
+    let mut response = Response::new(ResponseBody::full(bytes::Bytes::from(text)));
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static(metrics::CONTENT_TYPE),

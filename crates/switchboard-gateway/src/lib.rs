@@ -12,6 +12,7 @@
 //! ```
 
 mod access_log;
+mod admin;
 mod auth;
 mod body;
 mod call;
@@ -34,12 +35,14 @@ pub mod routing;
 mod server;
 mod service;
 mod signal;
+pub mod state;
 pub mod store;
 #[cfg(feature = "otel")]
 mod telemetry;
 mod tls;
 mod upstream_clock;
 pub mod usage;
+mod virtual_keys;
 
 pub use body::ResponseBody;
 pub use gateway::Gateway;

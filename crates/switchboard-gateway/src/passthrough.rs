@@ -138,28 +138,43 @@ struct Relay {
 impl Drop for Relay {
     /// A relay dropped before its end means the client went away (hyper drops the body).
     fn drop(&mut self) {
-        if let Some(log) = &mut self.log {
-            if !self.done {
-                log.outcome = "client_closed";
-            }
-            if log.usage.is_none() {
-                fill::push_frames(log.output.get_or_insert_default(), &self.kept);
-            }
+        if let (false, Some(log)) = (self.done, &mut self.log) {
+            log.outcome = "client_closed";
         }
+        self.hand_over_kept();
     }
 }
 
 impl Relay {
+    /// Gives the log the relayed frames, to estimate the answer's tokens, if the upstream
+    /// reported no usage. Once.
+    fn hand_over_kept(&mut self) {
+        let kept = std::mem::take(&mut self.kept);
+        if let Some(log) = &mut self.log
+            && log.usage.is_none()
+        {
+            fill::push_frames(log.output.get_or_insert_default(), &kept);
+        }
+    }
+
     /// The next bytes for the client; failures are rendered as the final error event.
     async fn next_bytes(&mut self) -> Option<Bytes> {
         let Some(item) = self.next_item().await else {
             self.done = true;
             return None;
         };
+        let last = item.is_err() || (self.ended && self.queue.is_empty() && self.failure.is_none());
+        if last {
+            self.hand_over_kept();
+        }
         match item {
             Ok(bytes) => {
                 if let Some(log) = &mut self.log {
                     log.piece_sent();
+                    if last {
+                        // `[DONE]`: the usage record is durable before it goes out.
+                        log.record_durably().await;
+                    }
                 }
                 Some(bytes)
             }
@@ -167,6 +182,7 @@ impl Relay {
                 if let Some(log) = &mut self.log {
                     log.outcome = "stream_error";
                     log.error = Some(err.message().to_owned());
+                    log.record_durably().await;
                 }
                 Some(respond::error_event(&err))
             }

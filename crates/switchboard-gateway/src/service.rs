@@ -7,7 +7,7 @@ use switchboard_core::GatewayError;
 
 use crate::access_log::RequestLog;
 use crate::body::ResponseBody;
-use crate::{Gateway, handlers, request_id, respond, upstream_clock};
+use crate::{Gateway, auth, handlers, request_id, respond, upstream_clock, virtual_keys};
 
 /// The endpoints. Paths are also served without the `/v1` prefix, because many clients
 /// are configured with a base URL that lacks it.
@@ -22,6 +22,8 @@ enum Endpoint<'a> {
     Health,
     Ready,
     Metrics,
+    /// `/admin/...`: the admin API, which checks its own key and methods.
+    Admin,
 }
 
 impl Endpoint<'_> {
@@ -47,6 +49,7 @@ impl Gateway {
         let id = request_id::take_or_make(request.headers());
         let mut log = RequestLog::start(id.clone(), request.method().clone(), request.uri().path());
         log.metrics = Some(self.inner.metrics.clone());
+        log.state = Some(self.inner.state.clone());
         #[cfg(feature = "otel")]
         {
             log.trace = crate::telemetry::RequestTrace::begin(
@@ -66,6 +69,11 @@ impl Gateway {
             }
         };
         log.status = response.status().as_u16();
+        if log.is_live() {
+            // Not a committed stream (those record at their end): the usage record is
+            // durable before the client gets the response.
+            log.record_durably().await;
+        }
         let headers = response.headers_mut();
         if let Ok(value) = HeaderValue::from_str(&id) {
             headers.insert(request_id::HEADER, value);
@@ -87,6 +95,12 @@ impl Gateway {
         let path = request.uri().path().to_owned();
         let endpoint =
             endpoint(&path).ok_or_else(|| GatewayError::unknown_path(method.as_str(), &path))?;
+        if let Endpoint::Admin = endpoint {
+            // Before the method and gateway-key checks: the admin API has its own key (a
+            // gateway key never opens it), its own methods, and is a 404 when it is off.
+            log.endpoint = "admin";
+            return crate::admin::serve(self, request).await;
+        }
         let allowed = endpoint.methods();
         // HEAD is GET without a body (hyper drops the body on the wire).
         let head_as_get = method == Method::HEAD && allowed.contains(&Method::GET);
@@ -109,7 +123,12 @@ impl Gateway {
             Endpoint::Ready => return Ok(handlers::ready(self)),
             _ => {}
         }
-        log.key = self.inner.keys.check(request.headers())?;
+        log.key = match auth::presented_key(request.headers()) {
+            Some(key) if virtual_keys::is_virtual(key) => {
+                Some(virtual_keys::resolve(self, key).await?)
+            }
+            _ => self.inner.keys.check(request.headers())?,
+        };
         match endpoint {
             Endpoint::ChatCompletions | Endpoint::Completions | Endpoint::Responses => {
                 self.admit_key(log)?;
@@ -140,7 +159,9 @@ impl Gateway {
             }
             Endpoint::Models => Ok(handlers::list_models(self, &log.request_id).await),
             Endpoint::Model(id) => handlers::get_model(self, &percent_decode(id)),
-            Endpoint::Health | Endpoint::Ready => Err(GatewayError::internal("unreachable route")),
+            Endpoint::Health | Endpoint::Ready | Endpoint::Admin => {
+                Err(GatewayError::internal("unreachable route"))
+            }
         }
     }
 
@@ -201,6 +222,7 @@ fn endpoint(path: &str) -> Option<Endpoint<'_>> {
         "/health" => return Some(Endpoint::Health),
         "/ready" => return Some(Endpoint::Ready),
         "/metrics" => return Some(Endpoint::Metrics),
+        _ if path.starts_with("/admin/") => return Some(Endpoint::Admin),
         _ => {}
     }
     let rest = path.strip_prefix("/v1").unwrap_or(path);

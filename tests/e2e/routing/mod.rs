@@ -2,6 +2,7 @@
 //! own way or healthy, and the gateway's retries, fallbacks, breakers, limits, policy and
 //! metrics seen from outside (status, headers, what each upstream received).
 
+mod accounting;
 mod breaker;
 mod failover;
 mod fallbacks;

@@ -203,6 +203,7 @@ fn check(config: &Config, notes: &mut Vec<String>) -> ConfigErrors {
             );
         }
     }
+    check_admin_key(config, notes, &mut errors);
     for (name, provider) in &config.providers {
         for key in ["api_key", "api_key_header"] {
             if let Some(serde_json::Value::String(v)) = provider.settings.get(key)
@@ -236,6 +237,33 @@ fn check(config: &Config, notes: &mut Vec<String>) -> ConfigErrors {
     check_routing(config, &mut errors);
     super::telemetry::check(config, &mut errors);
     errors
+}
+
+/// `server.admin_key`: not empty, not a gateway key (a client holding a gateway key must
+/// not reach the admin API); a note when it is written literally.
+fn check_admin_key(config: &Config, notes: &mut Vec<String>, errors: &mut ConfigErrors) {
+    let Some(admin) = &config.server.admin_key else {
+        return;
+    };
+    if admin.expose().trim().is_empty() {
+        errors.push("server.admin_key is empty: set a long random key, or remove it to turn the admin API off");
+        return;
+    }
+    if admin.is_literal() {
+        notes.push(
+            "server.admin_key is written literally in the config; prefer \"env:NAME\"".into(),
+        );
+    }
+    let mut gateway_keys = config
+        .server
+        .api_keys
+        .iter()
+        .chain(config.keys.iter().map(|k| &k.key));
+    if gateway_keys.any(|key| key.expose() == admin.expose()) {
+        errors.push(
+            "server.admin_key is also a gateway key (server.api_keys or [[keys]]): the admin key must be its own",
+        );
+    }
 }
 
 /// Names, deployments and references between models.

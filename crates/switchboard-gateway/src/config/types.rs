@@ -49,6 +49,10 @@ pub struct ServerConfig {
     pub api_keys: Vec<Secret>,
     /// Allows serving a non-loopback address without keys. Default false.
     pub allow_unauthenticated: bool,
+    /// The admin API's key (`Authorization: Bearer` on `/admin/...`; `env:NAME` reads it
+    /// from the environment). It must differ from every gateway key, which the admin API
+    /// never accepts. Default none: the admin API is off and its paths answer 404.
+    pub admin_key: Option<Secret>,
     /// Largest request body, in bytes. Default 32 MiB.
     pub max_body_bytes: usize,
     /// Seconds a client has to send its request headers. Default 30.
@@ -69,6 +73,7 @@ impl Default for ServerConfig {
             listen: "127.0.0.1:8080".to_owned(),
             api_keys: Vec::new(),
             allow_unauthenticated: false,
+            admin_key: None,
             max_body_bytes: 32 << 20,
             header_read_timeout: 30.0,
             shutdown_grace: 30.0,

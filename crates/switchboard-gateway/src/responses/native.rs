@@ -118,7 +118,14 @@ impl Drop for Relay {
 impl Relay {
     /// The next bytes for the client; a failure becomes the final Responses `error` event.
     async fn next_bytes(&mut self) -> Option<Bytes> {
-        match self.next_item().await {
+        let item = self.next_item().await;
+        if self.ended || matches!(item, Some(Err(_))) {
+            // The last bytes: the usage record is durable before they go out.
+            if let Some(log) = &mut self.log {
+                log.record_durably().await;
+            }
+        }
+        match item {
             Some(Ok(bytes)) => Some(bytes),
             Some(Err(err)) => Some(self.error_event(&err)),
             None => {

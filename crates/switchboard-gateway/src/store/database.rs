@@ -3,8 +3,7 @@
 //! the same file. A response is durable (committed, `synchronous = FULL`) before the
 //! Responses stream's terminal event goes out.
 //!
-//! The database is opened once, on first use or when the server starts
-//! ([`DatabaseStore::open`]), whichever comes first.
+//! The database is the gateway's [`StateHandle`], opened when the server starts.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,41 +12,33 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::Value;
 use switchboard_core::GatewayError;
-use switchboard_state::{Database, StateError, now_ms};
-use tokio::sync::OnceCell;
+use switchboard_state::{Database, now_ms};
 
 use super::{ResponseStore, StoredResponse};
+use crate::state::{StateHandle, failed};
 
 /// Expired responses are deleted every this many writes.
 const EXPIRE_EVERY: u64 = 256;
 
 /// Stored responses in the state database.
 pub struct DatabaseStore {
-    path: String,
+    state: Arc<StateHandle>,
     ttl: Duration,
-    db: OnceCell<Database>,
     writes: AtomicU64,
 }
 
 impl DatabaseStore {
-    /// A store in the database at `path` (`:memory:` for one that lives with the process),
-    /// keeping responses for `ttl`. Nothing is opened yet.
-    pub fn new(path: impl Into<String>, ttl: Duration) -> Arc<Self> {
+    /// A store in `state`'s database, keeping responses for `ttl`.
+    pub fn new(state: Arc<StateHandle>, ttl: Duration) -> Arc<Self> {
         Arc::new(Self {
-            path: path.into(),
+            state,
             ttl,
-            db: OnceCell::new(),
             writes: AtomicU64::new(0),
         })
     }
 
-    /// Opens the database (running its migrations) if it is not open yet.
-    pub async fn open(&self) -> Result<&Database, StateError> {
-        self.db.get_or_try_init(|| Database::open(&self.path)).await
-    }
-
     async fn database(&self) -> Result<&Database, GatewayError> {
-        self.open().await.map_err(|e| failed(&e))
+        self.state.db().await
     }
 
     fn expires_at(&self, now: i64) -> Option<i64> {
@@ -55,13 +46,6 @@ impl DatabaseStore {
             .ok()
             .map(|ttl| now.saturating_add(ttl))
     }
-}
-
-/// A database failure as the client sees it: a 500 that names the store, never a path
-/// or a query.
-fn failed(e: &StateError) -> GatewayError {
-    tracing::warn!(error = %e, "response store (database) failed");
-    GatewayError::internal("the response store could not be read or written")
 }
 
 #[async_trait]
@@ -121,9 +105,10 @@ impl ResponseStore for DatabaseStore {
 
     async fn ready(&self) -> Result<(), GatewayError> {
         // For the operator at start: the whole reason (it names the file).
-        self.open()
+        self.state
+            .open()
             .await
             .map(|_| ())
-            .map_err(|e| GatewayError::internal(format!("{} ({e})", self.path)))
+            .map_err(|e| GatewayError::internal(format!("{} ({e})", self.state.path())))
     }
 }

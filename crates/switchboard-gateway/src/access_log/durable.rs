@@ -1,0 +1,114 @@
+//! A finished model request's usage record in the state database: written, and committed,
+//! before the client sees the end of the response (the handler awaits
+//! [`RequestLog::record_durably`] before the last bytes go out). A request that ends
+//! otherwise (an error before commit, a client that went away) is recorded when its log
+//! closes, in the background. A write that fails is logged and counted, never dropped
+//! silently.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use switchboard_state::{UsageRecord, now_ms};
+
+use super::RequestLog;
+use crate::usage::{cost, fill};
+
+/// Usage records that could not be written, since the process started.
+pub(crate) static FAILED_USAGE_WRITES: AtomicU64 = AtomicU64::new(0);
+
+impl RequestLog {
+    /// Fills in an estimate when the provider reported no usage for a served request.
+    pub(super) fn settle_usage(&mut self) {
+        if self.usage.is_none()
+            && self.status == 200
+            && let Some(body) = &self.prompt_body
+        {
+            // The provider said nothing: bill an estimate rather than nothing.
+            self.usage = Some(fill::estimate(body, self.output.as_ref()));
+            self.estimated = true;
+        }
+    }
+
+    /// The usage record of a model request (`None` for other endpoints).
+    fn usage_record(&mut self) -> Option<UsageRecord> {
+        let model = self.route.clone().or_else(|| {
+            // A model request refused before routing still counts, under what was asked.
+            (self.endpoint != "other")
+                .then(|| self.model.as_deref().map(std::sync::Arc::from))
+                .flatten()
+        })?;
+        self.settle_usage();
+        let usage = self.usage.as_ref();
+        let cost_usd = match (&self.prices, usage) {
+            (Some(prices), Some(usage)) => cost(prices, usage),
+            _ => 0.0,
+        };
+        Some(UsageRecord {
+            request_id: self.request_id.to_string(),
+            key_id: self.key.as_ref().and_then(|k| k.id.clone()),
+            model: model.to_string(),
+            provider: self.provider.as_deref().unwrap_or("none").to_owned(),
+            status: self.status,
+            prompt_tokens: usage.map_or(0, |u| u.prompt_tokens),
+            completion_tokens: usage.map_or(0, |u| u.completion_tokens),
+            cached_tokens: usage.map_or(0, switchboard_core::chat::Usage::cached_tokens),
+            estimated: self.estimated,
+            cost_usd,
+            latency_ms: u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX),
+            created_at: now_ms(),
+        })
+    }
+
+    /// Writes the usage record and waits for the commit. Once per request; nothing
+    /// without a state database or for a request that is not a model request.
+    pub async fn record_durably(&mut self) {
+        if self.usage_recorded {
+            return;
+        }
+        self.usage_recorded = true;
+        let Some(state) = self.state.clone() else {
+            return;
+        };
+        let Some(record) = self.usage_record() else {
+            return;
+        };
+        let written = match state.db().await {
+            Ok(db) => db.usage().record(&record).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.message().to_owned()),
+        };
+        if let Err(error) = written {
+            FAILED_USAGE_WRITES.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(request_id = %record.request_id, %error, "could not write a usage record");
+        }
+    }
+
+    /// At close: a request not yet recorded is recorded in the background.
+    pub(super) fn record_later(&mut self) {
+        if self.usage_recorded || self.state.is_none() {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let mut detached = self.take_for_record();
+        runtime.spawn(async move { detached.record_durably().await });
+    }
+
+    /// A silent copy carrying what the usage record needs.
+    fn take_for_record(&mut self) -> RequestLog {
+        let mut copy = RequestLog::start(self.request_id.clone(), self.method.clone(), "");
+        copy.armed = false;
+        copy.start = self.start;
+        copy.endpoint = self.endpoint;
+        copy.model = self.model.clone();
+        copy.route = self.route.clone();
+        copy.provider = self.provider.clone();
+        copy.key = self.key.clone();
+        copy.status = self.status;
+        copy.usage = self.usage.clone();
+        copy.estimated = self.estimated;
+        copy.prices = self.prices;
+        copy.state = self.state.clone();
+        self.usage_recorded = true;
+        copy
+    }
+}

@@ -1,0 +1,181 @@
+//! The admin API under `/admin/`: virtual keys, usage reports and the audit log, behind
+//! its own key (`server.admin_key`). With no admin key configured the admin API is off and
+//! every `/admin/...` path answers 404 `unknown_url`, as if it did not exist.
+//!
+//! - `auth.rs`: the admin key check (constant time; a gateway key is never accepted).
+//! - `keys.rs`: `/admin/keys` and `/admin/keys/{id}`; `key_body.rs` reads their bodies.
+//! - `usage.rs`: `/admin/usage`, JSON or CSV.
+//! - `audit.rs`: `/admin/audit`.
+//! - `query.rs`, `time.rs`: query strings, and times as RFC 3339 or Unix milliseconds.
+//!
+//! Architecture invariant: no admin read returns a key's hash or text; the text of a new
+//! key is in the create response only.
+
+mod audit;
+mod auth;
+mod key_body;
+mod keys;
+mod query;
+mod time;
+mod usage;
+
+#[cfg(test)]
+mod tests;
+
+use bytes::Bytes;
+use http::header::{ALLOW, HeaderValue};
+use http::{HeaderMap, Method, Request, Response, StatusCode};
+use switchboard_core::{Fault, GatewayError};
+use switchboard_state::StateError;
+
+use crate::Gateway;
+use crate::body::{ResponseBody, read_limited};
+
+/// Who admin changes are recorded as in the audit log. There is one admin key for now, so
+/// every change made through the admin API has this actor; named admin keys, when they
+/// come, will record their names instead.
+pub(crate) const ACTOR: &str = "admin";
+
+/// An admin path.
+#[derive(Debug, PartialEq)]
+enum Route {
+    /// `/admin/keys`.
+    Keys,
+    /// `/admin/keys/{id}`, the id percent-decoded.
+    Key(String),
+    /// `/admin/usage`.
+    Usage,
+    /// `/admin/audit`.
+    Audit,
+}
+
+impl Route {
+    /// The route of `path`, `None` for a path the admin API does not serve.
+    fn parse(path: &str) -> Option<Self> {
+        let rest = path.strip_prefix("/admin/")?;
+        match rest {
+            "keys" => Some(Route::Keys),
+            "usage" => Some(Route::Usage),
+            "audit" => Some(Route::Audit),
+            _ => {
+                let id = rest.strip_prefix("keys/")?;
+                (!id.is_empty() && !id.contains('/'))
+                    .then(|| Route::Key(query::percent_decode(id, false)))
+            }
+        }
+    }
+
+    /// The methods it answers (HEAD comes with GET).
+    fn methods(&self) -> &'static [Method] {
+        match self {
+            Route::Keys => &[Method::GET, Method::POST],
+            Route::Key(_) => &[Method::GET, Method::PATCH, Method::DELETE],
+            Route::Usage | Route::Audit => &[Method::GET],
+        }
+    }
+}
+
+/// Answers a request for a path under `/admin/`: 404 when the admin API is off, 401
+/// without the admin key, then the resource. Called by the service before any gateway-key
+/// check, since the admin API has its own key.
+pub(crate) async fn serve<B>(
+    gateway: &Gateway,
+    request: Request<B>,
+) -> Result<Response<ResponseBody>, GatewayError>
+where
+    B: http_body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (parts, body) = request.into_parts();
+    let method = parts.method;
+    let path = parts.uri.path();
+    let Some(admin_key) = gateway.inner.admin_key.as_ref() else {
+        return Err(GatewayError::unknown_path(method.as_str(), path));
+    };
+    auth::check(admin_key, &parts.headers)?;
+    let route =
+        Route::parse(path).ok_or_else(|| GatewayError::unknown_path(method.as_str(), path))?;
+    check_method(&route, &method, path)?;
+    let query = parts.uri.query().unwrap_or_default();
+    match route {
+        Route::Keys if method == Method::POST => {
+            let body = read_limited(body, &parts.headers, gateway.inner.max_body).await?;
+            keys::create(gateway, &body).await
+        }
+        Route::Keys => keys::list(gateway).await,
+        Route::Key(id) if method == Method::PATCH => {
+            let body = read_limited(body, &parts.headers, gateway.inner.max_body).await?;
+            keys::update(gateway, &id, &body).await
+        }
+        Route::Key(id) if method == Method::DELETE => keys::revoke(gateway, &id).await,
+        Route::Key(id) => keys::get(gateway, &id).await,
+        Route::Usage => usage::report(gateway, query).await,
+        Route::Audit => audit::list(gateway, query).await,
+    }
+}
+
+/// A 405 with `Allow` when `route` does not answer `method`.
+fn check_method(route: &Route, method: &Method, path: &str) -> Result<(), GatewayError> {
+    let allowed = route.methods();
+    let head_as_get = *method == Method::HEAD && allowed.contains(&Method::GET);
+    if allowed.contains(method) || head_as_get {
+        return Ok(());
+    }
+    let allow = allowed
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(&allow) {
+        headers.insert(ALLOW, value);
+    }
+    Err(GatewayError::method_not_allowed(method.as_str(), path).with_headers(headers))
+}
+
+/// A 400 about the field or parameter `param`: "`param` MESSAGE", code `invalid_value`.
+pub(super) fn invalid(param: &str, message: &str) -> GatewayError {
+    GatewayError::invalid_request(format!("`{param}` {message}"))
+        .with_param(param)
+        .with_code("invalid_value")
+}
+
+/// A store failure as the client sees it: an unknown id is a 404, a refused value a 400,
+/// a duplicate a 409; anything else is a 500 whose cause is logged, not shown.
+pub(super) fn state_error(e: StateError) -> GatewayError {
+    match e {
+        StateError::NotFound { kind, id } => GatewayError::new(
+            StatusCode::NOT_FOUND,
+            "invalid_request_error",
+            format!("No {kind} with id '{id}'."),
+            Fault::Client,
+        )
+        .with_param("id")
+        .with_code("not_found"),
+        StateError::Invalid(message) => GatewayError::invalid_request(message),
+        StateError::AlreadyExists { kind, id } => GatewayError::new(
+            StatusCode::CONFLICT,
+            "invalid_request_error",
+            format!("A {kind} '{id}' already exists."),
+            Fault::Client,
+        )
+        .with_code("already_exists"),
+        other => crate::state::failed(&other),
+    }
+}
+
+/// `{"object":"list","data":[...]}`, the shape of every admin list.
+pub(super) fn list<T: serde::Serialize>(data: &[T]) -> Response<ResponseBody> {
+    #[derive(serde::Serialize)]
+    struct List<'a, T> {
+        object: &'static str,
+        data: &'a [T],
+    }
+    crate::respond::json_value(
+        StatusCode::OK,
+        &List {
+            object: "list",
+            data,
+        },
+    )
+}
