@@ -29,4 +29,7 @@ pub enum Command {
     Adapters,
     /// Load and check the configuration, then exit (0 if valid, 2 with every error).
     CheckConfig,
+    /// Check every provider with a minimal call and print what works, with fixes (exit 1
+    /// if one fails).
+    Doctor,
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout, reason = "a CLI prints its answers to stdout")]
 
 mod cli;
+mod doctor;
 mod linked;
 mod logging;
 
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or_default() {
         Command::Adapters => adapters(),
         Command::CheckConfig => check_config(source, listen),
+        Command::Doctor => doctor(source, listen),
         Command::Serve => serve(source, listen),
     }
 }
@@ -60,6 +62,20 @@ fn check_config(source: ConfigSource, listen: Option<&str>) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Err(errors) => {
+            eprint!("{errors}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn doctor(source: ConfigSource, listen: Option<&str>) -> ExitCode {
+    let (loaded, registry) = match load(source, listen) {
+        Ok(pair) => pair,
+        Err(code) => return code,
+    };
+    match Gateway::build(&loaded.config, &registry) {
+        Ok(gateway) => doctor::run(&gateway),
         Err(errors) => {
             eprint!("{errors}");
             ExitCode::from(2)

@@ -230,3 +230,33 @@ fn check_config_reads_the_tls_files() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn doctor_checks_every_provider_and_says_what_to_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on this port once the listener is dropped.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        dir.path().join("doctor.toml"),
+        format!(
+            "[providers.mock]\nkind = \"mock\"\n[providers.local]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:{port}/v1\"\n\
+             [[models]]\nname = \"m\"\nprovider = \"mock\"\n[[models]]\nname = \"l\"\nprovider = \"local\"\nmodel = \"qwen3\"\n"
+        ),
+    )
+    .unwrap();
+    let out = run(dir.path(), &["doctor", "--config", "doctor.toml"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    let mock = stdout.lines().find(|l| l.starts_with("mock")).unwrap();
+    assert!(mock.contains("chat m") && mock.contains("ok,"), "{stdout}");
+    let local = stdout.lines().find(|l| l.starts_with("local")).unwrap();
+    assert!(
+        local.contains("chat qwen3") && local.contains("FAILED: HTTP 502"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("fix: could not connect"), "{stdout}");
+}

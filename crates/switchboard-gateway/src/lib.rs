@@ -28,6 +28,7 @@ pub mod limits;
 pub mod metrics;
 mod passthrough;
 pub mod policy;
+pub mod probe;
 mod request_id;
 mod respond;
 mod responses;

@@ -4,6 +4,7 @@
 
 mod accounting;
 mod breaker;
+mod doctor;
 mod failover;
 mod fallbacks;
 mod limits;

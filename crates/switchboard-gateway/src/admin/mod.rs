@@ -6,6 +6,7 @@
 //! - `keys.rs`: `/admin/keys` and `/admin/keys/{id}`; `key_body.rs` reads their bodies.
 //! - `usage.rs`: `/admin/usage`, JSON or CSV.
 //! - `audit.rs`: `/admin/audit`.
+//! - `providers.rs`: `/admin/providers/{name}/test` (the probe `switchboard doctor` runs).
 //! - `query.rs`, `time.rs`: query strings, and times as RFC 3339 or Unix milliseconds.
 //!
 //! Architecture invariant: no admin read returns a key's hash or text; the text of a new
@@ -15,6 +16,7 @@ mod audit;
 mod auth;
 mod key_body;
 mod keys;
+mod providers;
 mod query;
 mod time;
 mod usage;
@@ -47,6 +49,8 @@ enum Route {
     Usage,
     /// `/admin/audit`.
     Audit,
+    /// `/admin/providers/{name}/test`.
+    ProviderTest(String),
 }
 
 impl Route {
@@ -57,6 +61,11 @@ impl Route {
             "keys" => Some(Route::Keys),
             "usage" => Some(Route::Usage),
             "audit" => Some(Route::Audit),
+            _ if rest.starts_with("providers/") => {
+                let name = rest.strip_prefix("providers/")?.strip_suffix("/test")?;
+                (!name.is_empty() && !name.contains('/'))
+                    .then(|| Route::ProviderTest(query::percent_decode(name, false)))
+            }
             _ => {
                 let id = rest.strip_prefix("keys/")?;
                 (!id.is_empty() && !id.contains('/'))
@@ -71,6 +80,7 @@ impl Route {
             Route::Keys => &[Method::GET, Method::POST],
             Route::Key(_) => &[Method::GET, Method::PATCH, Method::DELETE],
             Route::Usage | Route::Audit => &[Method::GET],
+            Route::ProviderTest(_) => &[Method::POST],
         }
     }
 }
@@ -111,6 +121,7 @@ where
         Route::Key(id) => keys::get(gateway, &id).await,
         Route::Usage => usage::report(gateway, query).await,
         Route::Audit => audit::list(gateway, query).await,
+        Route::ProviderTest(name) => providers::test(gateway, &name).await,
     }
 }
 
