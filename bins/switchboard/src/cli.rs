@@ -20,7 +20,7 @@ pub struct Cli {
 }
 
 /// The subcommands.
-#[derive(Debug, Clone, Copy, Default, Subcommand)]
+#[derive(Debug, Clone, Default, Subcommand)]
 pub enum Command {
     /// Run the gateway (the default).
     #[default]
@@ -32,4 +32,6 @@ pub enum Command {
     /// Check every provider with a minimal call and print what works, with fixes (exit 1
     /// if one fails).
     Doctor,
+    /// Re-seal the provider secrets stored in the state database under a new master key.
+    RotateMasterKey(crate::rotate::RotateArgs),
 }

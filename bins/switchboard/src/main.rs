@@ -7,6 +7,7 @@ mod cli;
 mod doctor;
 mod linked;
 mod logging;
+mod rotate;
 
 use std::process::ExitCode;
 
@@ -28,6 +29,10 @@ fn main() -> ExitCode {
         Command::Adapters => adapters(),
         Command::CheckConfig => check_config(source, listen),
         Command::Doctor => doctor(source, listen),
+        Command::RotateMasterKey(args) => match load(source, listen) {
+            Ok((loaded, _)) => rotate::run(&loaded.config.state.path, &args),
+            Err(code) => code,
+        },
         Command::Serve => serve(source, listen),
     }
 }

@@ -260,3 +260,74 @@ fn doctor_checks_every_provider_and_says_what_to_fix() {
     );
     assert!(stdout.contains("fix: could not connect"), "{stdout}");
 }
+
+#[test]
+fn rotate_master_key_reseals_every_stored_secret() {
+    use switchboard_state::{Database, Keyring, MasterKey};
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("state.db");
+    let old = MasterKey::generate(1).unwrap();
+    let old_text = old.export().expose().to_owned();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let db = Database::open(&db_path).await.unwrap();
+        let providers = db.providers(Some(std::sync::Arc::new(Keyring::new(old))));
+        let config =
+            serde_json::json!({"base_url": "https://api.example", "api_key": "sk-rotate-canary"});
+        providers
+            .create("p", "openai", config, "test")
+            .await
+            .unwrap();
+        db.close().await;
+    });
+    std::fs::write(
+        dir.path().join("r.toml"),
+        format!("[state]\npath = \"{}\"\n", db_path.display()),
+    )
+    .unwrap();
+    let mut cmd = switchboard(dir.path());
+    cmd.args([
+        "rotate-master-key",
+        "--config",
+        "r.toml",
+        "--new-key-file",
+        "new.key",
+        "--generate",
+    ]);
+    cmd.env("SWITCHBOARD_MASTER_KEY", &old_text);
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("re-sealed 1 secret(s) of 1 provider(s) under key version 2"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("sk-rotate-canary"));
+    // Running it again with the same file refuses to overwrite the new key.
+    let mut again = switchboard(dir.path());
+    again.args([
+        "rotate-master-key",
+        "--config",
+        "r.toml",
+        "--new-key-file",
+        "new.key",
+        "--generate",
+    ]);
+    again.env("SWITCHBOARD_MASTER_KEY", &old_text);
+    assert!(!again.output().unwrap().status.success());
+
+    let new = MasterKey::from_file(&dir.path().join("new.key")).unwrap();
+    assert_eq!(new.version(), 2);
+    runtime.block_on(async {
+        let db = Database::open(&db_path).await.unwrap();
+        let with_new = db.providers(Some(std::sync::Arc::new(Keyring::new(new))));
+        let revealed = with_new.reveal("p").await.unwrap().unwrap();
+        assert_eq!(revealed.expose_config()["api_key"], "sk-rotate-canary");
+        let old_again = MasterKey::parse(&old_text).unwrap();
+        let with_old = db.providers(Some(std::sync::Arc::new(Keyring::new(old_again))));
+        assert!(
+            with_old.reveal("p").await.is_err(),
+            "the old key no longer opens it"
+        );
+    });
+}
