@@ -61,7 +61,7 @@ async fn collector(status: StatusCode) -> (String, mpsc::UnboundedReceiver<Expor
 /// the body of its `[telemetry]` section.
 fn gateway(telemetry: &str) -> Gateway {
     let toml = format!(
-        "[providers.mock]\nkind = \"mock\"\n\n\
+        "[state]\npath = \":memory:\"\n\n[providers.mock]\nkind = \"mock\"\n\n\
          [[models]]\nname = \"gpt-4o\"\nprovider = \"mock\"\nmodel = \"mock-1\"\n\
          price = {{ input = 2.5, output = 10.0 }}\n\n[telemetry]\n{telemetry}\n"
     );
