@@ -43,5 +43,7 @@ pub use models::{ModelRecord, ModelStore};
 pub use providers::{ProviderRecord, ProviderStore, RevealedProvider, RotationReport};
 pub use responses::{ResponseStore, StoredResponse};
 pub use secrets::DEFAULT_SECRET_FIELDS;
-pub use time::{UnixMillis, now_ms, utc_day};
+pub use time::{
+    UnixMillis, civil_from_days, days_from_civil, now_ms, utc_day, utc_day_start, utc_month_start,
+};
 pub use usage::{GroupBy, UsageFilter, UsageRecord, UsageRow, UsageStore, to_csv};

@@ -23,9 +23,32 @@ pub fn utc_day(at: UnixMillis) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// Midnight UTC of `at`'s day (where a daily budget's period starts).
+pub fn utc_day_start(at: UnixMillis) -> UnixMillis {
+    at - at.rem_euclid(DAY_MS)
+}
+
+/// Midnight UTC of the first day of `at`'s month (where a monthly budget's period starts).
+pub fn utc_month_start(at: UnixMillis) -> UnixMillis {
+    let (year, month, _) = civil_from_days(at.div_euclid(DAY_MS));
+    days_from_civil(year, i64::from(month), 1) * DAY_MS
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date, month 1–12 (Howard Hinnant's
+/// `days_from_civil`, public domain; the inverse of [`civil_from_days`]).
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400); // [0, 399]
+    let mp = (month + 9) % 12; // March is 0
+    let doy = (153 * mp + 2) / 5 + day - 1; // [0, 365]
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
+    era * 146_097 + doe - 719_468
+}
+
 /// Year, month, day of the day `days` after 1970-01-01 in the proleptic Gregorian
 /// calendar (Howard Hinnant's `civil_from_days`, public domain).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097); // [0, 146096]
@@ -57,6 +80,22 @@ mod tests {
         assert_eq!(utc_day(1_709_208_000_000), "2024-02-29");
         assert_eq!(utc_day(951_868_800_000), "2000-03-01");
         assert_eq!(utc_day(1_735_689_599_999), "2024-12-31");
+    }
+
+    #[test]
+    fn periods_start_at_midnight_utc() {
+        // 2026-11-21T20:30:00Z
+        let now = 1_795_293_000_000;
+        assert_eq!(utc_day_start(now), 1_795_219_200_000); // 2026-11-21T00:00:00Z
+        assert_eq!(utc_month_start(now), 1_793_491_200_000); // 2026-11-01T00:00:00Z
+        let march = days_from_civil(2024, 3, 1) * DAY_MS;
+        assert_eq!(utc_month_start(march), march);
+        assert_eq!(
+            utc_month_start(march - 1),
+            days_from_civil(2024, 2, 1) * DAY_MS
+        );
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
     }
 
     #[test]

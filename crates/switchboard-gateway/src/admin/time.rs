@@ -2,7 +2,7 @@
 //! offset), a plain date (`2025-07-01`, midnight UTC), or milliseconds since the Unix
 //! epoch. The store keeps milliseconds.
 
-use switchboard_state::UnixMillis;
+use switchboard_state::{UnixMillis, days_from_civil};
 
 /// Milliseconds in a day.
 const DAY_MS: i64 = 86_400_000;
@@ -121,16 +121,4 @@ fn digits(s: &str) -> Option<i64> {
         return None;
     }
     s.parse().ok()
-}
-
-/// Days from 1970-01-01 to the given proleptic Gregorian date (Howard Hinnant's
-/// `days_from_civil`, public domain; the inverse of the state crate's `civil_from_days`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400); // [0, 399]
-    let mp = (month + 9) % 12; // March is 0
-    let doy = (153 * mp + 2) / 5 + day - 1; // [0, 365]
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
-    era * 146_097 + doe - 719_468
 }
