@@ -35,6 +35,32 @@ pub struct StoredResponse {
     pub created_at: UnixMillis,
 }
 
+impl StoredResponse {
+    /// The request's own input items.
+    pub fn input_items(&self) -> Result<Vec<Value>, StateError> {
+        Ok(serde_json::from_str(self.input_items.get())?)
+    }
+
+    /// The response's output items (its `output` array).
+    pub fn output_items(&self) -> Result<Vec<Value>, StateError> {
+        #[derive(serde::Deserialize)]
+        struct Output {
+            #[serde(default)]
+            output: Vec<Value>,
+        }
+        let parsed: Output = serde_json::from_str(self.response.get())?;
+        Ok(parsed.output)
+    }
+
+    /// Its size in bytes, roughly what it holds in memory (its JSON text and ids).
+    pub fn size(&self) -> usize {
+        self.response.get().len()
+            + self.input_items.get().len()
+            + self.id.len()
+            + self.item_ids.iter().map(String::len).sum::<usize>()
+    }
+}
+
 /// Stored responses. Cheap to clone; every method may be called concurrently.
 #[derive(Debug, Clone)]
 pub struct ResponseStore {

@@ -7,7 +7,7 @@ use serde_json::Value;
 use switchboard_core::GatewayError;
 use switchboard_core::responses::{Input, InputItem};
 
-use crate::store::ResponseStore;
+use crate::store::{ResponseStore, unreadable};
 
 /// Longest chain followed, so a cycle in a corrupt store cannot loop forever.
 const MAX_CHAIN: usize = 10_000;
@@ -38,8 +38,8 @@ pub(super) async fn expand(
     }
     let mut items = Vec::new();
     for record in chain.iter().rev() {
-        items.extend(record.input_items()?);
-        items.extend(record.output_items()?);
+        items.extend(record.input_items().map_err(|e| unreadable(&e))?);
+        items.extend(record.output_items().map_err(|e| unreadable(&e))?);
     }
     Ok(items)
 }

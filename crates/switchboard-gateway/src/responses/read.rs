@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use switchboard_core::{Fault, GatewayError};
 
 use crate::body::ResponseBody;
+use crate::store::unreadable;
 use crate::{Gateway, respond};
 
 /// Most items one `input_items` page holds.
@@ -64,7 +65,7 @@ pub(crate) async fn input_items(
         .get(id)
         .await?
         .ok_or_else(|| not_found(id))?;
-    let all = record.input_items()?;
+    let all = record.input_items().map_err(|e| unreadable(&e))?;
     let mut items: Vec<&Value> = all.iter().collect();
     if page.descending {
         items.reverse();

@@ -15,7 +15,7 @@ use switchboard_core::responses::{
 
 use super::now;
 use crate::encoder::Shaper;
-use crate::store::{ResponseStore, StoredResponse};
+use crate::store::{ResponseStore, stored_response};
 
 /// Where and what to store once the response is over (`store: true`).
 pub(super) struct StoreTarget {
@@ -28,8 +28,7 @@ impl StoreTarget {
     /// Stores the finished `response`, whose JSON text is `text`. A failed write is
     /// logged, not fatal to the client's answer (which is already on its way).
     pub(super) async fn save(self, response: &ResponseObject, text: String) {
-        let stored =
-            StoredResponse::new(response, text, self.previous_response_id, &self.input_items);
+        let stored = stored_response(response, text, self.previous_response_id, &self.input_items);
         let result = match stored {
             Ok(record) => self.store.put(record).await,
             Err(e) => Err(e),

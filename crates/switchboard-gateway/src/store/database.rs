@@ -50,20 +50,13 @@ impl DatabaseStore {
 
 #[async_trait]
 impl ResponseStore for DatabaseStore {
-    async fn put(&self, record: StoredResponse) -> Result<(), GatewayError> {
+    async fn put(&self, mut record: StoredResponse) -> Result<(), GatewayError> {
         let db = self.database().await?;
         let now = now_ms();
-        let stored = switchboard_state::StoredResponse {
-            id: record.id,
-            previous_response_id: record.previous_response_id,
-            response: record.response,
-            input_items: record.input_items,
-            item_ids: record.item_ids,
-            expires_at: self.expires_at(now),
-            created_at: now,
-        };
+        record.created_at = now;
+        record.expires_at = self.expires_at(now);
         let responses = db.responses();
-        responses.put(&stored).await.map_err(|e| failed(&e))?;
+        responses.put(&record).await.map_err(|e| failed(&e))?;
         if self.writes.fetch_add(1, Ordering::Relaxed) % EXPIRE_EVERY == EXPIRE_EVERY - 1
             && let Err(e) = responses.expire(now).await
         {
@@ -79,15 +72,7 @@ impl ResponseStore for DatabaseStore {
             .get(id, now_ms())
             .await
             .map_err(|e| failed(&e))?;
-        Ok(found.map(|r| {
-            Arc::new(StoredResponse {
-                id: r.id,
-                previous_response_id: r.previous_response_id,
-                response: r.response,
-                input_items: r.input_items,
-                item_ids: r.item_ids,
-            })
-        }))
+        Ok(found.map(Arc::new))
     }
 
     async fn delete(&self, id: &str) -> Result<bool, GatewayError> {

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 use switchboard_core::GatewayError;
 
-use super::{ResponseStore, StoredResponse};
+use super::{ResponseStore, StoredResponse, unreadable};
 
 /// How much the memory store may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +83,7 @@ impl State {
     fn remove(&mut self, id: &str) -> Option<Entry> {
         let entry = self.entries.remove(id)?;
         self.bytes -= entry.bytes;
-        for item in entry.record.item_ids() {
+        for item in &entry.record.item_ids {
             if self.items.get(item).is_some_and(|owner| owner == id) {
                 self.items.remove(item);
             }
@@ -129,7 +129,7 @@ impl ResponseStore for MemoryStore {
         state.remove(&record.id);
         state.make_room(&self.limits, bytes, now);
         let id = record.id.clone();
-        for item in record.item_ids() {
+        for item in &record.item_ids {
             state.items.insert(item.to_owned(), id.clone());
         }
         state.bytes += bytes;
@@ -163,8 +163,8 @@ impl ResponseStore for MemoryStore {
         };
         // Parsed outside the lock.
         drop(state);
-        let mut items = record.input_items()?;
-        items.extend(record.output_items()?);
+        let mut items = record.input_items().map_err(|e| unreadable(&e))?;
+        items.extend(record.output_items().map_err(|e| unreadable(&e))?);
         Ok(items
             .into_iter()
             .find(|item| item.get("id").and_then(Value::as_str) == Some(item_id)))

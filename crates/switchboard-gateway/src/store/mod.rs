@@ -23,79 +23,40 @@ pub use memory::{MemoryStore, StoreLimits};
 /// One stored response, kept as the JSON text it was sent as: a record costs about its
 /// text in memory (a parsed `Value` tree costs several times that), storing it encodes
 /// the response once, and `GET /v1/responses/{id}` answers the text as it is. Items are
-/// parsed only when a later request reads them.
-#[derive(Debug, Clone)]
-pub struct StoredResponse {
-    /// The `resp_…` id.
-    pub id: String,
-    /// The response this one continued, if any.
-    pub previous_response_id: Option<String>,
-    /// The `Response` object as sent to the client.
-    pub response: Box<RawValue>,
-    /// This request's own input items (not the expanded history), each with an `id`, as a
-    /// JSON array.
-    pub input_items: Box<RawValue>,
-    /// The ids of its input items, then of its output items.
-    pub item_ids: Vec<String>,
+/// parsed only when a later request reads them. The same type the state database keeps;
+/// the in-memory store ignores its `created_at` and `expires_at` (it has its own TTL).
+pub use switchboard_state::StoredResponse;
+
+/// A record of `response` (its JSON text `response_text`) with the request's own
+/// `input_items`, indexed by the ids of its input and output items.
+pub fn stored_response(
+    response: &ResponseObject,
+    response_text: String,
+    previous_response_id: Option<String>,
+    input_items: &[Value],
+) -> Result<StoredResponse, GatewayError> {
+    let encode = |e: serde_json::Error| {
+        GatewayError::internal(format!("could not encode the response to store it: {e}"))
+    };
+    let item_ids = input_items
+        .iter()
+        .filter_map(|item| item.get("id").and_then(Value::as_str))
+        .chain(response.output.iter().map(|item| item.id()))
+        .map(str::to_owned)
+        .collect();
+    Ok(StoredResponse {
+        id: response.id.clone(),
+        previous_response_id,
+        response: RawValue::from_string(response_text).map_err(encode)?,
+        input_items: serde_json::value::to_raw_value(input_items).map_err(encode)?,
+        item_ids,
+        expires_at: None,
+        created_at: switchboard_state::now_ms(),
+    })
 }
 
-impl StoredResponse {
-    /// A record of `response` (its JSON text) with the request's own `input_items`.
-    pub fn new(
-        response: &ResponseObject,
-        response_text: String,
-        previous_response_id: Option<String>,
-        input_items: &[Value],
-    ) -> Result<Self, GatewayError> {
-        let encode = |e: serde_json::Error| {
-            GatewayError::internal(format!("could not encode the response to store it: {e}"))
-        };
-        let item_ids = input_items
-            .iter()
-            .filter_map(|item| item.get("id").and_then(Value::as_str))
-            .chain(response.output.iter().map(|item| item.id()))
-            .map(str::to_owned)
-            .collect();
-        Ok(Self {
-            id: response.id.clone(),
-            previous_response_id,
-            response: RawValue::from_string(response_text).map_err(encode)?,
-            input_items: serde_json::value::to_raw_value(input_items).map_err(encode)?,
-            item_ids,
-        })
-    }
-
-    /// The request's own input items.
-    pub fn input_items(&self) -> Result<Vec<Value>, GatewayError> {
-        serde_json::from_str(self.input_items.get()).map_err(corrupt)
-    }
-
-    /// The response's output items.
-    pub fn output_items(&self) -> Result<Vec<Value>, GatewayError> {
-        #[derive(serde::Deserialize)]
-        struct Output {
-            #[serde(default)]
-            output: Vec<Value>,
-        }
-        let parsed: Output = serde_json::from_str(self.response.get()).map_err(corrupt)?;
-        Ok(parsed.output)
-    }
-
-    /// Ids of every item (input and output) it holds.
-    pub fn item_ids(&self) -> impl Iterator<Item = &str> {
-        self.item_ids.iter().map(String::as_str)
-    }
-
-    /// Its size in bytes, roughly what it holds in memory.
-    pub fn size(&self) -> usize {
-        self.response.get().len()
-            + self.input_items.get().len()
-            + self.id.len()
-            + self.item_ids.iter().map(String::len).sum::<usize>()
-    }
-}
-
-fn corrupt(e: serde_json::Error) -> GatewayError {
+/// A stored response that cannot be read back, as the client sees it.
+pub(crate) fn unreadable(e: &switchboard_state::StateError) -> GatewayError {
     GatewayError::internal(format!("a stored response could not be read: {e}"))
 }
 

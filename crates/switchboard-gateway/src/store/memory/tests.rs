@@ -16,6 +16,8 @@ fn record(id: &str, text: &str) -> StoredResponse {
         response: serde_json::value::to_raw_value(&response).unwrap(),
         input_items: serde_json::value::to_raw_value(&input).unwrap(),
         item_ids: vec![format!("in_{id}"), format!("msg_{id}")],
+        expires_at: None,
+        created_at: 0,
     }
 }
 
