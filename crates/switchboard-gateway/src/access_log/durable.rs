@@ -5,11 +5,13 @@
 //! closes, in the background. A write that fails is logged and counted, never dropped
 //! silently.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use switchboard_state::{UsageRecord, now_ms};
 
 use super::RequestLog;
+use crate::state::StateHandle;
 use crate::usage::{cost, fill};
 
 /// Usage records that could not be written, since the process started.
@@ -61,54 +63,41 @@ impl RequestLog {
     /// Writes the usage record and waits for the commit. Once per request; nothing
     /// without a state database or for a request that is not a model request.
     pub async fn record_durably(&mut self) {
-        if self.usage_recorded {
-            return;
-        }
-        self.usage_recorded = true;
-        let Some(state) = self.state.clone() else {
-            return;
-        };
-        let Some(record) = self.usage_record() else {
-            return;
-        };
-        let written = match state.db().await {
-            Ok(db) => db.usage().record(&record).await.map_err(|e| e.to_string()),
-            Err(e) => Err(e.message().to_owned()),
-        };
-        if let Err(error) = written {
-            FAILED_USAGE_WRITES.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(request_id = %record.request_id, %error, "could not write a usage record");
+        if let Some((state, record)) = self.take_record() {
+            write(&state, &record).await;
         }
     }
 
     /// At close: a request not yet recorded is recorded in the background.
     pub(super) fn record_later(&mut self) {
-        if self.usage_recorded || self.state.is_none() {
-            return;
-        }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let mut detached = self.take_for_record();
-        runtime.spawn(async move { detached.record_durably().await });
+        if let Some((state, record)) = self.take_record() {
+            runtime.spawn(async move { write(&state, &record).await });
+        }
     }
 
-    /// A silent copy carrying what the usage record needs.
-    fn take_for_record(&mut self) -> RequestLog {
-        let mut copy = RequestLog::start(self.request_id.clone(), self.method.clone(), "");
-        copy.armed = false;
-        copy.start = self.start;
-        copy.endpoint = self.endpoint;
-        copy.model = self.model.clone();
-        copy.route = self.route.clone();
-        copy.provider = self.provider.clone();
-        copy.key = self.key.clone();
-        copy.status = self.status;
-        copy.usage = self.usage.clone();
-        copy.estimated = self.estimated;
-        copy.prices = self.prices;
-        copy.state = self.state.clone();
+    /// The record to write and where, once: `None` when it was already taken, or there
+    /// is no state database, or this is not a model request.
+    fn take_record(&mut self) -> Option<(Arc<StateHandle>, UsageRecord)> {
+        if self.usage_recorded {
+            return None;
+        }
         self.usage_recorded = true;
-        copy
+        let state = self.state.clone()?;
+        Some((state, self.usage_record()?))
+    }
+}
+
+/// Writes one usage record; a failure is logged and counted.
+async fn write(state: &StateHandle, record: &UsageRecord) {
+    let written = match state.db().await {
+        Ok(db) => db.usage().record(record).await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.message().to_owned()),
+    };
+    if let Err(error) = written {
+        FAILED_USAGE_WRITES.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(request_id = %record.request_id, %error, "could not write a usage record");
     }
 }
