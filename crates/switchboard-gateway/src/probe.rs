@@ -130,6 +130,10 @@ async fn probe(provider: Arc<Provider>, model: Option<Arc<str>>) -> ProbeReport 
     }
 }
 
+/// The fix for a model the upstream does not know.
+const MODEL_MISSING: &str = "the upstream does not know this model: check `model` in [[models]] \
+                             (is it deployed, pulled or spelled as the provider spells it?)";
+
 /// The error with the likely fix for the common mistakes.
 fn explain(e: &GatewayError) -> ProbeError {
     let status = e.status().as_u16();
@@ -141,14 +145,8 @@ fn explain(e: &GatewayError) -> ProbeError {
             "the upstream refused the credentials: check the provider's api_key (and that the \
              environment variable it names is set)",
         ),
-        (_, Some("model_not_found")) => Some(
-            "the upstream does not know this model: check `model` in [[models]] (is it \
-             deployed, pulled or spelled as the provider spells it?)",
-        ),
-        (404, _) if lower.contains("model") => Some(
-            "the upstream does not know this model: check `model` in [[models]] (is it \
-             deployed, pulled or spelled as the provider spells it?)",
-        ),
+        (_, Some("model_not_found")) => Some(MODEL_MISSING),
+        (404, _) if lower.contains("model") => Some(MODEL_MISSING),
         (404 | 405, _) => Some(
             "the URL was not found: check base_url (most OpenAI-compatible servers want it to \
              end in /v1)",
