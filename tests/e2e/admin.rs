@@ -105,7 +105,7 @@ async fn only_the_admin_key_opens_it() {
     assert_eq!(error(&models, 401)["code"], "invalid_api_key");
     // With the key: an unknown admin path is a 404, a wrong method a 405 with `Allow`.
     assert_eq!(
-        error(&admin(&gw).get("/admin/providers").await, 404)["code"],
+        error(&admin(&gw).get("/admin/routes").await, 404)["code"],
         "unknown_url"
     );
     let put = send(&admin(&gw), Method::PUT, "/admin/keys", &json!({})).await;

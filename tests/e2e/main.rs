@@ -8,6 +8,7 @@
 )]
 
 mod admin;
+mod admin_catalog;
 mod completions;
 mod errors;
 mod mock_provider;

@@ -23,6 +23,8 @@ use serde_json::{Value, json};
 const CANARY: &str = "sk-canary-4d1f-provider-key";
 /// The canary's distinctive middle, caught even when the rest is cut or masked.
 const CANARY_MIDDLE: &str = "4d1f-provider";
+/// A provider key given through the admin API: sealed in the database, never shown.
+const RUNTIME_CANARY: &str = "sk-canary-9e2a-runtime-key";
 const ADMIN_KEY: &str = "sk-admin-canary-0000";
 const GATEWAY_KEY: &str = "sk-gw-canary-1111";
 const WRONG_KEY: &str = "sk-gw-canary-wrong-2222";
@@ -365,11 +367,13 @@ fn the_provider_key_never_leaks() {
     let dir = tempfile::tempdir().unwrap();
     let config = format!(
         "[server]\nadmin_key = \"{ADMIN_KEY}\"\napi_keys = [\"{GATEWAY_KEY}\"]\n\
-         [state]\npath = \"state.db\"\n[log]\nformat = \"json\"\n\
+         allowed_upstream_hosts = [\"127.0.0.1\"]\nallow_private_upstreams = true\n\
+         [state]\npath = \"state.db\"\nmaster_key_file = \"master.key\"\n[log]\nformat = \"json\"\n\
          [providers.up]\nkind = \"openai\"\nbase_url = \"http://{up}/v1\"\napi_key = \"{CANARY}\"\n\
          [[models]]\nname = \"*\"\nprovider = \"up\"\n"
     );
     std::fs::write(dir.path().join("canary.toml"), config).unwrap();
+    std::fs::write(dir.path().join("master.key"), [7u8; 32]).unwrap();
     let gateway = start(dir.path(), "canary.toml");
     let addr = gateway.addr.clone();
     let chat =
@@ -450,6 +454,45 @@ fn the_provider_key_never_leaks() {
     assert!(tested.body.contains(r#""ok":true"#), "{}", tested.raw);
     answers.push(("POST /admin/providers/up/test", tested));
 
+    // A provider created at run time with its own key: stored sealed, read back masked,
+    // kept by a change that leaves it blank, and used upstream.
+    let provider = format!(
+        r#"{{"name":"rt","kind":"openai","base_url":"http://{up}/v1","api_key":"{RUNTIME_CANARY}"}}"#
+    );
+    let created = admin("POST", "/admin/providers", Some(&provider));
+    assert_eq!(created.status, 201, "{}", created.raw);
+    answers.push(("POST /admin/providers", created));
+    let patched = admin(
+        "PATCH",
+        "/admin/providers/rt",
+        Some(r#"{"api_key":"","organization":"org-canary"}"#),
+    );
+    assert_eq!(patched.status, 200, "{}", patched.raw);
+    answers.push(("PATCH /admin/providers/rt", patched));
+    let model = admin(
+        "POST",
+        "/admin/models",
+        Some(r#"{"name":"rt-model","provider":"rt","model":"gpt-canary"}"#),
+    );
+    assert_eq!(model.status, 201, "{}", model.raw);
+    answers.push(("POST /admin/models", model));
+    let by_runtime = chat(
+        GATEWAY_KEY,
+        r#"{"model":"rt-model","messages":[{"role":"user","content":"Hello!"}]}"#,
+    );
+    assert_eq!(by_runtime.status, 200, "{}", by_runtime.raw);
+    answers.push(("chat through the runtime provider", by_runtime));
+    for path in [
+        "/admin/providers",
+        "/admin/providers/rt",
+        "/admin/models",
+        "/admin/audit",
+    ] {
+        let got = admin("GET", path, None);
+        assert_eq!(got.status, 200, "{path}: {}", got.raw);
+        answers.push((path, got));
+    }
+
     let logs = stop(gateway);
 
     // The canary did go upstream and come back: otherwise this test would prove nothing.
@@ -461,18 +504,25 @@ fn the_provider_key_never_leaks() {
         "the upstream never received the canary"
     );
     assert!(
+        seen.iter()
+            .any(|s| s.authorization == format!("Bearer {RUNTIME_CANARY}")),
+        "the upstream never received the runtime canary"
+    );
+    assert!(
         logs.contains("\"level\":\"DEBUG\""),
         "no debug lines:\n{logs}"
     );
 
     for (name, answer) in &answers {
         let place = format!("the answer to {name}");
-        assert_absent(&place, answer.raw.as_bytes(), &[CANARY, CANARY_MIDDLE]);
-        assert_absent(&place, answer.body.as_bytes(), &[CANARY, CANARY_MIDDLE]);
+        let canaries = [CANARY, CANARY_MIDDLE, RUNTIME_CANARY];
+        assert_absent(&place, answer.raw.as_bytes(), &canaries);
+        assert_absent(&place, answer.body.as_bytes(), &canaries);
     }
     let secrets = [
         CANARY,
         CANARY_MIDDLE,
+        RUNTIME_CANARY,
         ADMIN_KEY,
         GATEWAY_KEY,
         WRONG_KEY,

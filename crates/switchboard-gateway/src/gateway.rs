@@ -7,20 +7,22 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use switchboard_core::{BuildContext, HttpTransport, Registry};
-use switchboard_http::{ClientConfig, UpstreamClient};
+use arc_swap::ArcSwap;
+use switchboard_core::{HttpTransport, Registry};
+use switchboard_http::{AddressPolicy, ClientConfig, HostAllowlist, UpstreamClient};
+use switchboard_state::{Keyring, MASTER_KEY_ENV, MasterKey, StateError};
 
 use crate::auth::{KeyEntry, Keys};
+use crate::catalog::build::{self, Defaults};
+use crate::catalog::{Catalog, CatalogParts, RuntimeUpstream};
 use crate::config::StoreKind;
-use crate::config::{Config, ConfigErrors, RoutingConfig, secs};
+use crate::config::{Config, ConfigErrors, RoutingConfig, StateConfig, secs};
 use crate::limits::{LimitCounters, LimitSet, Limits, MemoryCounters, ScopeKind};
 use crate::metrics::Metrics;
-use crate::policy::Policy;
 use crate::responses::ReasoningSeal;
-use crate::routing::{Breaker, Deployment, Health, ModelRoute, Provider, Router};
+use crate::routing::Router;
 use crate::state::StateHandle;
 use crate::store::{DatabaseStore, MemoryStore, ResponseStore, StoreLimits};
-use crate::upstream_clock::TimedTransport;
 
 /// The gateway: cheap to clone, shared by every connection.
 #[derive(Clone)]
@@ -29,7 +31,14 @@ pub struct Gateway {
 }
 
 pub(crate) struct Inner {
-    pub(crate) router: Router,
+    /// The routing table, swapped whole by [`Gateway::reload_catalog`].
+    pub(crate) router: ArcSwap<Router>,
+    /// Where the routing table comes from (the config file and the state database).
+    pub(crate) catalog: Catalog,
+    /// `server.allowed_upstream_hosts`: the hosts a base URL set at run time may name.
+    pub(crate) upstream_hosts: HostAllowlist,
+    /// Which addresses providers created at run time may reach.
+    pub(crate) address_policy: AddressPolicy,
     pub(crate) keys: Keys,
     /// `server.admin_key`: the admin API's key; `None` turns the admin API off.
     pub(crate) admin_key: Option<switchboard_core::Secret>,
@@ -48,9 +57,26 @@ pub(crate) struct Inner {
     pub(crate) state: Arc<StateHandle>,
     /// Where every limit's counters live (virtual keys' limits are built per request).
     pub(crate) counters: Arc<dyn LimitCounters>,
+    /// The same counters, to save them in the state database and restore them at start.
+    pub(crate) memory_counters: Arc<MemoryCounters>,
     /// OpenTelemetry traces, when `[telemetry]` is configured.
     #[cfg(feature = "otel")]
     pub(crate) telemetry: Option<Arc<crate::telemetry::Telemetry>>,
+}
+
+/// The master key: `SWITCHBOARD_MASTER_KEY`, else `state.master_key_file`, else none.
+fn master_key(state: &StateConfig) -> Result<Option<MasterKey>, String> {
+    if let Some(key) =
+        MasterKey::from_env_var(MASTER_KEY_ENV).map_err(|e| format!("{MASTER_KEY_ENV}: {e}"))?
+    {
+        return Ok(Some(key));
+    }
+    match &state.master_key_file {
+        Some(path) => MasterKey::from_file(path)
+            .map(Some)
+            .map_err(|e| format!("state.master_key_file: {e}")),
+        None => Ok(None),
+    }
 }
 
 /// The response store `[responses] store` asks for.
@@ -72,36 +98,55 @@ impl Gateway {
     /// All problems are reported together.
     pub fn build(config: &Config, registry: &Registry) -> Result<Self, ConfigErrors> {
         let upstream = &config.upstream;
-        let client = |connect_timeout: f64| {
-            UpstreamClient::new(&ClientConfig {
-                connect_timeout: secs(connect_timeout),
-                pool_idle_timeout: secs(upstream.pool_idle_timeout),
-                pool_max_idle_per_host: upstream.pool_max_idle_per_host,
-                http2: upstream.http2,
-                extra_root_certs: upstream.ca_certs.clone(),
-                ..ClientConfig::default()
-            })
-            .map(|c| Arc::new(c) as Arc<dyn HttpTransport>)
-            .map_err(|e| ConfigErrors(vec![format!("upstream: {e}")]))
+        let base = ClientConfig {
+            connect_timeout: secs(upstream.connect_timeout),
+            pool_idle_timeout: secs(upstream.pool_idle_timeout),
+            pool_max_idle_per_host: upstream.pool_max_idle_per_host,
+            http2: upstream.http2,
+            extra_root_certs: upstream.ca_certs.clone(),
+            ..ClientConfig::default()
+        };
+        let client = |config: &ClientConfig| {
+            UpstreamClient::new(config)
+                .map(|c| Arc::new(c) as Arc<dyn HttpTransport>)
+                .map_err(|e| ConfigErrors(vec![format!("upstream: {e}")]))
         };
         // A provider with its own connect timeout gets its own connection pool.
         let mut own = BTreeMap::new();
         for (name, section) in &config.providers {
             if let Some(timeout) = section.connect_timeout {
-                own.insert(name.clone(), client(timeout)?);
+                let config = ClientConfig {
+                    connect_timeout: secs(timeout),
+                    ..base.clone()
+                };
+                own.insert(name.clone(), client(&config)?);
             }
         }
-        Self::build_inner(config, registry, client(upstream.connect_timeout)?, own)
+        // Providers created at run time connect through a client that checks every
+        // address it resolves.
+        let guarded = ClientConfig {
+            address_policy: Some(AddressPolicy {
+                allow_private: config.server.allow_private_upstreams,
+            }),
+            ..base.clone()
+        };
+        let runtime = RuntimeUpstream::Guarded {
+            shared: client(&guarded)?,
+            config: guarded,
+        };
+        Self::build_inner(config, registry, client(&base)?, own, runtime)
     }
 
     /// Like [`Gateway::build`], with the upstream transport supplied by the caller (for
-    /// every provider).
+    /// every provider, those created at run time included: the caller's transport decides
+    /// which addresses may be reached).
     pub fn build_with_transport(
         config: &Config,
         registry: &Registry,
         transport: Arc<dyn HttpTransport>,
     ) -> Result<Self, ConfigErrors> {
-        Self::build_inner(config, registry, transport, BTreeMap::new())
+        let runtime = RuntimeUpstream::Given(transport.clone());
+        Self::build_inner(config, registry, transport, BTreeMap::new(), runtime)
     }
 
     fn build_inner(
@@ -109,100 +154,55 @@ impl Gateway {
         registry: &Registry,
         shared: Arc<dyn HttpTransport>,
         own: BTreeMap<String, Arc<dyn HttpTransport>>,
+        runtime: RuntimeUpstream,
     ) -> Result<Self, ConfigErrors> {
         let mut errors = ConfigErrors::default();
         let server = &config.server;
+        let memory_counters = Arc::new(MemoryCounters::new());
+        let counters: Arc<dyn LimitCounters> = memory_counters.clone();
+        let defaults = Defaults {
+            first_byte_timeout: server.first_byte_timeout,
+            total_timeout: server.total_timeout,
+            routing: config.routing.clone(),
+            counters: counters.clone(),
+        };
         let mut providers = BTreeMap::new();
         for (name, section) in &config.providers {
-            let factory = match registry.get(&section.kind) {
-                Ok(f) => f,
-                Err(e) => {
-                    errors.push(format!("providers.{name}.kind: {e}"));
-                    continue;
-                }
-            };
-            let settings = serde_json::Value::Object(section.settings.clone());
             let transport = own.get(name).unwrap_or(&shared).clone();
-            let transport: Arc<dyn HttpTransport> = Arc::new(TimedTransport(transport));
-            let built = (factory.build)(BuildContext {
-                name,
-                config: &settings,
-                transport: transport.clone(),
-            });
-            match built {
-                Ok(adapter) => {
-                    providers.insert(
-                        name.clone(),
-                        Arc::new(Provider {
-                            name: name.as_str().into(),
-                            adapter,
-                            first_byte_timeout: secs(
-                                section
-                                    .first_byte_timeout
-                                    .unwrap_or(server.first_byte_timeout),
-                            ),
-                            total_timeout: secs(
-                                section.total_timeout.unwrap_or(server.total_timeout),
-                            ),
-                        }),
-                    );
+            match build::provider(registry, name, section, transport, &defaults) {
+                Ok(provider) => {
+                    providers.insert(name.clone(), provider);
                 }
                 Err(e) => errors.push(format!("providers.{name} (kind {}): {e}", section.kind)),
             }
         }
-        let counters: Arc<dyn LimitCounters> = Arc::new(MemoryCounters::new());
-        let mut router = Router::default();
+        let mut models = Vec::new();
         for model in &config.models {
-            let mut deployments = Vec::new();
-            for d in model.all_deployments() {
-                let Some(provider) = providers.get(&d.provider) else {
-                    if !config.providers.contains_key(&d.provider) {
-                        errors.push(format!(
-                            "models `{}`: provider `{}` is not defined",
-                            model.name, d.provider
-                        ));
-                    }
-                    continue;
-                };
-                let prefix_route = model.name.ends_with('*');
-                let upstream = d
-                    .model
-                    .clone()
-                    .or_else(|| model.model.clone())
-                    .or_else(|| (!prefix_route).then(|| model.name.clone()));
-                let label = match &upstream {
-                    Some(up) => format!("{}/{up}", d.provider),
-                    None => d.provider.clone(),
-                };
-                deployments.push(Arc::new(Deployment {
-                    label: label.into(),
-                    provider: provider.clone(),
-                    upstream: upstream.map(Arc::from),
-                    weight: d.weight,
-                    priority: d.priority,
-                    health: Health::new(Breaker::new(
-                        config.routing.breaker_failures,
-                        secs(config.routing.breaker_cooldown),
-                    )),
-                }));
+            let (route, missing) = build::route(model, |p| providers.get(p).cloned(), &defaults);
+            for provider in missing {
+                if !config.providers.contains_key(&provider) {
+                    errors.push(format!(
+                        "models `{}`: provider `{provider}` is not defined",
+                        model.name
+                    ));
+                }
             }
-            let mut route = ModelRoute::plain(&model.name, deployments);
-            route.fallbacks = model.fallbacks.clone();
-            route.content_policy_fallbacks = model.content_policy_fallbacks.clone();
-            route.context_window = model.context_window;
-            route.first_byte_timeout = model.first_byte_timeout.map(secs);
-            route.total_timeout = model.total_timeout.map(secs);
-            route.prices = model.price;
-            route.policy = Policy::new(&model.name, &model.policy);
-            route.limits = LimitSet::new(
-                ScopeKind::Model,
-                &model.name,
-                Limits::from(&model.limits),
-                counters.clone(),
-            );
-            router.add(route, &model.aliases);
+            models.push((route, model.aliases.clone()));
         }
-        router.set_default(config.routing.default_model.clone());
+        let upstream_hosts = match HostAllowlist::new(&server.allowed_upstream_hosts) {
+            Ok(list) => list,
+            Err(e) => {
+                errors.push(format!("server.allowed_upstream_hosts: {e}"));
+                HostAllowlist::default()
+            }
+        };
+        let keyring = match master_key(&config.state) {
+            Ok(key) => key.map(|k| Arc::new(Keyring::new(k))),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
         let named_keys = config
             .keys
             .iter()
@@ -255,9 +255,23 @@ impl Gateway {
         #[cfg(feature = "otel")]
         let telemetry =
             crate::telemetry::Telemetry::start(config).map_err(|e| ConfigErrors(vec![e]))?;
+        let catalog = Catalog::new(CatalogParts {
+            registry: registry.clone(),
+            defaults,
+            config_providers: providers,
+            config_models: models,
+            config_default: config.routing.default_model.clone(),
+            upstream: runtime,
+            keyring,
+        });
         Ok(Self {
             inner: Arc::new(Inner {
-                router,
+                router: ArcSwap::from_pointee(catalog.config_router()),
+                catalog,
+                upstream_hosts,
+                address_policy: AddressPolicy {
+                    allow_private: server.allow_private_upstreams,
+                },
                 keys: Keys::new(server.api_keys.clone(), named_keys),
                 admin_key: server.admin_key.clone(),
                 max_body: server.max_body_bytes,
@@ -270,6 +284,7 @@ impl Gateway {
                 store: response_store(config, &state),
                 state,
                 counters,
+                memory_counters,
                 heartbeat: secs(config.responses.heartbeat),
                 seal: Arc::new(seal),
                 routing: config.routing.clone(),
@@ -290,9 +305,19 @@ impl Gateway {
         &self.inner.store
     }
 
-    /// The routing table.
-    pub fn router(&self) -> &Router {
-        &self.inner.router
+    /// The routing table as it is now (the admin API may swap in a new one at any time;
+    /// this one stays valid for as long as it is held).
+    pub fn router(&self) -> Arc<Router> {
+        self.inner.router.load_full()
+    }
+
+    /// Reads the providers and models created at run time from the state database and
+    /// swaps in the routing table with them. Called at start and after every admin change.
+    pub async fn reload_catalog(&self) -> Result<(), StateError> {
+        let db = self.inner.state.open().await?;
+        let router = self.inner.catalog.load(db).await?;
+        self.inner.router.store(Arc::new(router));
+        Ok(())
     }
 
     /// The state database.

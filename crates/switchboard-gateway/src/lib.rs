@@ -16,6 +16,7 @@ mod admin;
 mod auth;
 mod body;
 mod call;
+mod catalog;
 mod chat;
 mod completions;
 pub mod config;
@@ -36,6 +37,7 @@ pub mod routing;
 mod server;
 mod service;
 mod signal;
+mod spend_cache;
 pub mod state;
 pub mod store;
 #[cfg(feature = "otel")]

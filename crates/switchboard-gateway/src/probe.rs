@@ -81,12 +81,17 @@ impl Gateway {
         futures_util::future::join_all(probes).await
     }
 
-    /// Probes the provider named `name`, if a route uses it.
+    /// Probes the provider named `name`: one a route uses (with a model it serves), else
+    /// one defined but unrouted (the probe then lists its models); `None` if there is none.
     pub async fn probe(&self, name: &str) -> Option<ProbeReport> {
-        let (provider, model) = self
+        let routed = self
             .routed_providers()
             .into_iter()
-            .find(|(p, _)| &*p.name == name)?;
+            .find(|(p, _)| &*p.name == name);
+        let (provider, model) = match routed {
+            Some(pair) => pair,
+            None => (self.inner.catalog.provider(name).await?, None),
+        };
         Some(probe(provider, model).await)
     }
 }

@@ -15,6 +15,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 use crate::Gateway;
+use crate::limits::{CounterSaver, restore, spawn_saver};
 
 /// How long a TLS client has to finish its handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -24,6 +25,36 @@ pub struct Server {
     gateway: Gateway,
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
+    /// Saves the limit counters while serving; flushed at shutdown.
+    saver: Option<CounterSaver>,
+}
+
+/// How often changed limit counters are saved: what a crash can lose.
+const COUNTER_SAVE_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Restores the limit counters saved by the last run and starts saving them. A store that
+/// fails here costs only the counters' memory of the last run: logged, not fatal.
+async fn keep_counters(gateway: &Gateway) -> Option<CounterSaver> {
+    let db = match gateway.inner.state.open().await {
+        Ok(db) => db,
+        Err(e) => {
+            tracing::warn!(error = %e, "limit counters will not be kept across restarts");
+            return None;
+        }
+    };
+    let counters = &gateway.inner.memory_counters;
+    match restore(counters, &db.counters()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(scopes = n, "limit counters restored"),
+        Err(e) => {
+            tracing::warn!(error = %e, "saved limit counters could not be read; starting fresh")
+        }
+    }
+    Some(spawn_saver(
+        counters.clone(),
+        db.counters(),
+        COUNTER_SAVE_INTERVAL,
+    ))
 }
 
 impl Server {
@@ -42,12 +73,19 @@ impl Server {
             .ready()
             .await
             .map_err(|e| std::io::Error::other(format!("the response store: {}", e.message())))?;
+        // Providers and models created through the admin API are served from the start.
+        gateway
+            .reload_catalog()
+            .await
+            .map_err(|e| std::io::Error::other(format!("the state database: {e}")))?;
+        let saver = keep_counters(&gateway).await;
         let tls = gateway.inner.tls.clone();
         let listener = TcpListener::bind(addr).await?;
         Ok(Self {
             gateway,
             listener,
             tls,
+            saver,
         })
     }
 
@@ -68,6 +106,7 @@ impl Server {
             gateway,
             listener,
             tls,
+            saver,
         } = self;
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder
@@ -115,6 +154,9 @@ impl Server {
             () = tokio::time::sleep(gateway.inner.shutdown_grace) => {
                 tracing::warn!("grace period over: closing the remaining connections");
             }
+        }
+        if let Some(saver) = saver {
+            saver.flush().await;
         }
     }
 }

@@ -6,10 +6,13 @@ use switchboard_core::GatewayError;
 use switchboard_state::{Database, StateError};
 use tokio::sync::OnceCell;
 
-/// The state database, opened lazily.
+use crate::spend_cache::SpendCache;
+
+/// The state database, opened lazily, with what the gateway keeps derived from it.
 pub struct StateHandle {
     path: String,
     db: OnceCell<Database>,
+    spend: SpendCache,
 }
 
 impl StateHandle {
@@ -19,7 +22,14 @@ impl StateHandle {
         Self {
             path: path.into(),
             db: OnceCell::new(),
+            spend: SpendCache::default(),
         }
+    }
+
+    /// What virtual keys have spent (read from the database, kept up to date by the usage
+    /// records this instance writes).
+    pub(crate) fn spend(&self) -> &SpendCache {
+        &self.spend
     }
 
     /// The configured path.

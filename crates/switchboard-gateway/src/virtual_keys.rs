@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use http::StatusCode;
 use switchboard_core::{ErrorClass, Fault, GatewayError};
-use switchboard_state::{KEY_PREFIX, KeyRecord, KeyStatus, now_ms, utc_day_start, utc_month_start};
+use switchboard_state::{KEY_PREFIX, KeyRecord, KeyStatus, now_ms};
 
 use crate::Gateway;
 use crate::auth::KeyEntry;
@@ -50,18 +50,22 @@ pub(crate) async fn resolve(
             .with_code("key_expired"));
         }
     }
-    for (budget, period, since) in [
-        (record.budget_daily, "daily", utc_day_start(now)),
-        (record.budget_monthly, "monthly", utc_month_start(now)),
-    ] {
-        let Some(budget) = budget else { continue };
-        let spent = db
-            .keys()
-            .spend(&record.id, since)
+    if record.budget_daily.is_some() || record.budget_monthly.is_some() {
+        let spent = gateway
+            .state()
+            .spend()
+            .spent(db, &record.id, now)
             .await
             .map_err(|e| failed(&e))?;
-        if spent >= budget {
-            return Err(over_budget(&record, period, budget, spent));
+        for (budget, period, spent) in [
+            (record.budget_daily, "daily", spent.day),
+            (record.budget_monthly, "monthly", spent.month),
+        ] {
+            if let Some(budget) = budget
+                && spent >= budget
+            {
+                return Err(over_budget(&record, period, budget, spent));
+            }
         }
     }
     Ok(Arc::new(entry(gateway, record)?))

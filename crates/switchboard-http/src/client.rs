@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::{Client, ResponseFuture};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use switchboard_core::{GatewayError, HttpTransport, UpstreamResponse};
 
@@ -16,6 +16,7 @@ use crate::config::ClientConfig;
 use crate::connect::ConnectTimeout;
 use crate::error::{ClientBuildError, origin, send_error};
 use crate::headers::strip_hop_by_hop;
+use crate::resolve::{GuardedResolver, RefuseLiterals};
 use crate::tls::client_tls_config;
 
 /// The shared upstream client: a hyper-util legacy [`Client`] over a rustls
@@ -25,10 +26,35 @@ use crate::tls::client_tls_config;
 /// `pool_idle_timeout`; HTTP/2 connections carry many requests at once. Cloning is cheap
 /// (the pool sits behind an `Arc`) and every clone shares the one pool, so the gateway
 /// builds one client and gives a clone to each adapter.
+///
+/// With an [`AddressPolicy`](crate::AddressPolicy) in the config every new connection is
+/// checked against it (see [`ClientConfig::address_policy`]).
 #[derive(Clone)]
 pub struct UpstreamClient {
-    client: Client<ConnectTimeout<HttpsConnector<HttpConnector>>, Full<Bytes>>,
+    client: Pooled,
     connect_timeout: Duration,
+}
+
+/// The pooled client, with or without the address guard. Two variants rather than one
+/// boxed connector keep the unguarded client (every upstream from the config file) exactly
+/// what it was: the same connector types, no extra allocation.
+#[derive(Clone)]
+enum Pooled {
+    Open(Client<ConnectTimeout<HttpsConnector<HttpConnector>>, Full<Bytes>>),
+    Guarded(Client<ConnectTimeout<HttpsConnector<GuardedHttp>>, Full<Bytes>>),
+}
+
+/// The TCP connector of a guarded client: every resolution and every IP-literal host is
+/// checked before connecting.
+type GuardedHttp = RefuseLiterals<HttpConnector<GuardedResolver>>;
+
+impl Pooled {
+    fn request(&self, request: http::Request<Full<Bytes>>) -> ResponseFuture {
+        match self {
+            Self::Open(client) => client.request(request),
+            Self::Guarded(client) => client.request(request),
+        }
+    }
 }
 
 impl UpstreamClient {
@@ -39,24 +65,14 @@ impl UpstreamClient {
     /// runtime; sending does (connections run as tasks on the current runtime).
     pub fn new(config: &ClientConfig) -> Result<Self, ClientBuildError> {
         let tls = client_tls_config(config)?;
-
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(config.connect_timeout));
-        http.set_keepalive(config.tcp_keepalive);
-        // `From<(connector, tls config)>` keeps our ALPN list (the builder would panic on a
-        // preset one) and allows plain `http://` URLs.
-        let https = HttpsConnector::from((http, tls));
-        // The TCP timeout above does not cover the TLS handshake; this covers both.
-        let connector = ConnectTimeout::new(https, config.connect_timeout);
-
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(config.pool_idle_timeout)
-            .pool_max_idle_per_host(config.pool_max_idle_per_host)
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .build(connector);
+        let client = match config.address_policy {
+            None => Pooled::Open(pooled(config, tls, tcp(HttpConnector::new(), config))),
+            Some(policy) => {
+                let resolving = HttpConnector::new_with_resolver(GuardedResolver::system(policy));
+                let http = RefuseLiterals::new(tcp(resolving, config), policy);
+                Pooled::Guarded(pooled(config, tls, http))
+            }
+        };
         Ok(Self {
             client,
             connect_timeout: config.connect_timeout,
@@ -64,10 +80,42 @@ impl UpstreamClient {
     }
 }
 
+/// Applies the TCP settings of `config` to an `HttpConnector`, whatever its resolver.
+fn tcp<R>(mut http: HttpConnector<R>, config: &ClientConfig) -> HttpConnector<R> {
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(config.connect_timeout));
+    http.set_keepalive(config.tcp_keepalive);
+    http
+}
+
+/// Puts TLS, the whole-connect timeout and the pool over a TCP connector.
+fn pooled<H>(
+    config: &ClientConfig,
+    tls: rustls::ClientConfig,
+    http: H,
+) -> Client<ConnectTimeout<HttpsConnector<H>>, Full<Bytes>>
+where
+    ConnectTimeout<HttpsConnector<H>>: hyper_util::client::legacy::connect::Connect + Clone,
+{
+    // `From<(connector, tls config)>` keeps our ALPN list (the builder would panic on a
+    // preset one) and allows plain `http://` URLs.
+    let https = HttpsConnector::from((http, tls));
+    // The TCP timeout does not cover the TLS handshake; this covers both.
+    let connector = ConnectTimeout::new(https, config.connect_timeout);
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(config.pool_idle_timeout)
+        .pool_max_idle_per_host(config.pool_max_idle_per_host)
+        .pool_timer(TokioTimer::new())
+        .timer(TokioTimer::new())
+        .build(connector)
+}
+
 impl std::fmt::Debug for UpstreamClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpstreamClient")
             .field("connect_timeout", &self.connect_timeout)
+            .field("address_guard", &matches!(self.client, Pooled::Guarded(_)))
             .finish_non_exhaustive()
     }
 }

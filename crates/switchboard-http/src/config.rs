@@ -3,11 +3,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::guard::AddressPolicy;
+
 /// Settings of the shared client; the gateway fills it from its `[upstream]` config section.
 ///
 /// `ClientConfig::default()` gives a 10 s connect timeout, idle connections kept for 90 s
 /// (up to 512 per host), HTTP/2 offered to TLS upstreams, TCP keepalive every 60 s and only
-/// the webpki (Mozilla) roots trusted.
+/// the webpki (Mozilla) roots trusted, and no address policy.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// How long establishing a TCP connection may take before the request fails with a 504.
@@ -25,6 +27,12 @@ pub struct ClientConfig {
     pub extra_root_certs: Vec<PathBuf>,
     /// The TCP keepalive interval of upstream sockets; `None` turns keepalive probes off.
     pub tcp_keepalive: Option<Duration>,
+    /// Which addresses the client may connect to, checked on every new connection (each
+    /// resolution and each IP-literal host); a refused address fails the request with a 502
+    /// coded `upstream_address_refused`. `None`, the default, checks nothing: right for
+    /// upstreams the operator wrote in the config file. The gateway sets it on the client of
+    /// providers created at run time through the admin API.
+    pub address_policy: Option<AddressPolicy>,
 }
 
 impl Default for ClientConfig {
@@ -36,6 +44,7 @@ impl Default for ClientConfig {
             http2: true,
             extra_root_certs: Vec::new(),
             tcp_keepalive: Some(Duration::from_secs(60)),
+            address_policy: None,
         }
     }
 }

@@ -9,6 +9,8 @@ use std::time::Duration;
 use http::Uri;
 use switchboard_core::GatewayError;
 
+use crate::guard::RefusedAddress;
+
 /// Why [`UpstreamClient::new`](crate::UpstreamClient::new) could not build the client.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientBuildError {
@@ -56,10 +58,11 @@ pub(crate) fn origin(uri: &Uri) -> Option<String> {
     })
 }
 
-/// Maps a failed send: a connect timeout is a 504, everything else (refused, DNS, TLS
-/// handshake, the connection closing before the response headers) a 502 that names the
-/// origin (see [`origin`]) and the cause chain. `uri` is only used to scrub its path and
-/// query from the message, should a cause ever quote them.
+/// Maps a failed send: a connect timeout is a 504, an address the client's
+/// [`AddressPolicy`](crate::AddressPolicy) refused a 502 coded `upstream_address_refused`,
+/// everything else (refused, DNS, TLS handshake, the connection closing before the response
+/// headers) a 502 that names the origin (see [`origin`]) and the cause chain. `uri` is only
+/// used to scrub its path and query from the message, should a cause ever quote them.
 pub(crate) fn send_error(
     err: &hyper_util::client::legacy::Error,
     origin: &str,
@@ -68,6 +71,13 @@ pub(crate) fn send_error(
 ) -> GatewayError {
     if err.is_connect() && is_timeout(err) {
         return GatewayError::gateway_timeout("connect", connect_timeout);
+    }
+    // The resolver's and the literal guard's refusal, however deep hyper-util wrapped it.
+    if let Some(refused) = chain(err).find_map(|e| e.downcast_ref::<RefusedAddress>()) {
+        return GatewayError::bad_gateway(format!(
+            "could not connect to the upstream {origin}: {refused}"
+        ))
+        .with_code("upstream_address_refused");
     }
     // The top error only says "client error (Connect)"; its causes say what happened.
     let reason = match err.source() {

@@ -39,7 +39,7 @@ pub use keys::{
     hash as key_hash,
 };
 pub use migrate::SCHEMA_VERSION;
-pub use models::{ModelRecord, ModelStore};
+pub use models::{ModelRecord, ModelStore, NewModel, NewProvider};
 pub use providers::{ProviderRecord, ProviderStore, RevealedProvider, RotationReport};
 pub use responses::{ResponseStore, StoredResponse};
 pub use secrets::DEFAULT_SECRET_FIELDS;

@@ -9,6 +9,7 @@ use sqlx::{Row as _, SqliteConnection};
 use crate::audit::append_in;
 use crate::db::Database;
 use crate::error::StateError;
+use crate::providers::{ProviderRecord, ProviderStore};
 use crate::time::{UnixMillis, now_ms};
 
 /// A model as stored.
@@ -27,6 +28,30 @@ pub struct ModelRecord {
     pub created_at: UnixMillis,
     /// When it was last changed.
     pub updated_at: UnixMillis,
+}
+
+/// A model to create.
+#[derive(Debug, Clone, Copy)]
+pub struct NewModel<'a> {
+    /// The name clients ask for.
+    pub name: &'a str,
+    /// Its deployments (a JSON array).
+    pub deployments: &'a Value,
+    /// Its other settings (a JSON object).
+    pub config: &'a Value,
+    /// Whether it becomes the default model.
+    pub default: bool,
+}
+
+/// A provider created with a model (the "remote model" flow).
+#[derive(Debug, Clone)]
+pub struct NewProvider<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its adapter kind.
+    pub kind: &'a str,
+    /// Its config, secrets in clear (sealed before they are written).
+    pub config: Value,
 }
 
 /// Models. Cheap to clone.
@@ -50,31 +75,62 @@ impl ModelStore {
         config: &Value,
         actor: &str,
     ) -> Result<ModelRecord, StateError> {
+        let new = NewModel {
+            name,
+            deployments,
+            config,
+            default: false,
+        };
+        self.create_with(new, None, actor).await.map(|(m, _)| m)
+    }
+
+    /// Creates a model, and with it, in the same transaction, the provider it is served
+    /// by when `provider` is given (the "remote model" flow) and its default mark when
+    /// `model.default` is set (unmarking the previous default). All of it is written, or
+    /// none.
+    pub async fn create_with(
+        &self,
+        model: NewModel<'_>,
+        provider: Option<(&ProviderStore, NewProvider<'_>)>,
+        actor: &str,
+    ) -> Result<(ModelRecord, Option<ProviderRecord>), StateError> {
         let result = async {
-            let now = now_ms();
             let mut tx = self.db.begin_write().await?;
+            let provider = match provider {
+                Some((store, new)) => Some(
+                    store
+                        .insert_in(&mut tx, new.name, new.kind, new.config, actor)
+                        .await?,
+                ),
+                None => None,
+            };
+            let now = now_ms();
             sqlx::query(
                 "INSERT INTO models (name, deployments, config, is_default, created_at, updated_at) \
                  VALUES ($1, $2, $3, FALSE, $4, $4)",
             )
-            .bind(name)
-            .bind(serde_json::to_string(deployments)?)
-            .bind(serde_json::to_string(config)?)
+            .bind(model.name)
+            .bind(serde_json::to_string(model.deployments)?)
+            .bind(serde_json::to_string(model.config)?)
             .bind(now)
             .execute(&mut *tx)
             .await
-            .map_err(|e| StateError::from(e).on_duplicate("model", name))?;
-            let record = ModelRecord {
-                name: name.to_owned(),
-                deployments: deployments.clone(),
-                config: config.clone(),
+            .map_err(|e| StateError::from(e).on_duplicate("model", model.name))?;
+            let mut record = ModelRecord {
+                name: model.name.to_owned(),
+                deployments: model.deployments.clone(),
+                config: model.config.clone(),
                 is_default: false,
                 created_at: now,
                 updated_at: now,
             };
-            append_in(&mut tx, actor, "model.create", name, &describe(&record)).await?;
+            append_in(&mut tx, actor, "model.create", model.name, &describe(&record)).await?;
+            if model.default {
+                mark_default_in(&mut tx, model.name, actor).await?;
+                record.is_default = true;
+            }
             tx.commit().await?;
-            Ok(record)
+            Ok((record, provider))
         }
         .await;
         self.db.track("models.create", result)
@@ -147,26 +203,40 @@ impl ModelStore {
             if get_in(&mut tx, name).await?.is_none() {
                 return Err(not_found(name));
             }
-            sqlx::query(
-                "UPDATE models SET is_default = FALSE WHERE is_default = TRUE AND name <> $1",
-            )
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("UPDATE models SET is_default = TRUE, updated_at = $1 WHERE name = $2")
-                .bind(now_ms())
-                .bind(name)
-                .execute(&mut *tx)
-                .await?;
+            mark_default_in(&mut tx, name, actor).await?;
             let record = get_in(&mut tx, name)
                 .await?
                 .ok_or_else(|| not_found(name))?;
-            append_in(&mut tx, actor, "model.set_default", name, &json!({})).await?;
             tx.commit().await?;
             Ok(record)
         }
         .await;
         self.db.track("models.set_default", result)
+    }
+
+    /// Removes the default mark from `name` (then no stored model is the default).
+    pub async fn unset_default(&self, name: &str, actor: &str) -> Result<ModelRecord, StateError> {
+        let result = async {
+            let mut tx = self.db.begin_write().await?;
+            let done = sqlx::query(
+                "UPDATE models SET is_default = FALSE, updated_at = $1 WHERE name = $2",
+            )
+            .bind(now_ms())
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(not_found(name));
+            }
+            append_in(&mut tx, actor, "model.unset_default", name, &json!({})).await?;
+            let record = get_in(&mut tx, name)
+                .await?
+                .ok_or_else(|| not_found(name))?;
+            tx.commit().await?;
+            Ok(record)
+        }
+        .await;
+        self.db.track("models.unset_default", result)
     }
 
     /// Deletes the model; true if there was one. Deleting the default leaves none.
@@ -187,6 +257,24 @@ impl ModelStore {
         .await;
         self.db.track("models.delete", result)
     }
+}
+
+/// Marks `name` as the default and unmarks any other, in the caller's transaction.
+async fn mark_default_in(
+    conn: &mut SqliteConnection,
+    name: &str,
+    actor: &str,
+) -> Result<(), StateError> {
+    sqlx::query("UPDATE models SET is_default = FALSE WHERE is_default = TRUE AND name <> $1")
+        .bind(name)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE models SET is_default = TRUE, updated_at = $1 WHERE name = $2")
+        .bind(now_ms())
+        .bind(name)
+        .execute(&mut *conn)
+        .await?;
+    append_in(conn, actor, "model.set_default", name, &json!({})).await
 }
 
 fn not_found(name: &str) -> StateError {

@@ -169,3 +169,32 @@ async fn a_minimum_interval_spaces_requests_and_tpm_counts_tokens() {
     assert_eq!(reply.status, 429);
     assert_eq!(tests::assert_openai_error(&reply.body)["type"], "tokens");
 }
+
+#[tokio::test]
+async fn spent_limits_are_still_spent_after_a_restart() {
+    let up = healthy().await;
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[[keys]]\nname = \"team-a\"\nkey = \"sk-team-a\"\nlimits = {{ rpm = 2 }}\n{}\n\
+         [[models]]\nname = \"m\"\nprovider = \"up\"\n[state]\npath = \"{}\"\n",
+        provider("up", &up.base_url()),
+        dir.path().join("state.db").display()
+    );
+    let mut gw = TestGateway::start(&toml).await;
+    let a = Client::new(gw.url()).header("authorization", "Bearer sk-team-a");
+    for _ in 0..2 {
+        let reply = a.post("/v1/chat/completions", chat("m", false)).await;
+        assert_eq!(reply.status, 200);
+    }
+    // A graceful stop saves the counters; the next start restores them.
+    gw.shutdown().await.unwrap();
+    let gw = TestGateway::start(&toml).await;
+    let a = Client::new(gw.url()).header("authorization", "Bearer sk-team-a");
+    let reply = a.post("/v1/chat/completions", chat("m", false)).await;
+    assert_eq!(reply.status, 429, "{}", reply.text());
+    assert_eq!(
+        tests::assert_openai_error(&reply.body)["code"],
+        "rate_limit_exceeded"
+    );
+    assert_eq!(up.seen().len(), 2);
+}

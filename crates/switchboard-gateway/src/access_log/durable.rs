@@ -96,8 +96,14 @@ async fn write(state: &StateHandle, record: &UsageRecord) {
         Ok(db) => db.usage().record(record).await.map_err(|e| e.to_string()),
         Err(e) => Err(e.message().to_owned()),
     };
-    if let Err(error) = written {
-        FAILED_USAGE_WRITES.fetch_add(1, Ordering::Relaxed);
-        tracing::warn!(request_id = %record.request_id, %error, "could not write a usage record");
+    match (written, &record.key_id) {
+        (Ok(()), Some(key_id)) => state
+            .spend()
+            .add(key_id, record.cost_usd, record.created_at),
+        (Ok(()), None) => {}
+        (Err(error), _) => {
+            FAILED_USAGE_WRITES.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(request_id = %record.request_id, %error, "could not write a usage record");
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! The admin API under `/admin/`: virtual keys, usage reports and the audit log, behind
+//! The admin API under `/admin/`: providers and models created at run time, virtual keys,
+//! usage reports and the audit log, behind
 //! its own key (`server.admin_key`). With no admin key configured the admin API is off and
 //! every `/admin/...` path answers 404 `unknown_url`, as if it did not exist.
 //!
@@ -6,7 +7,10 @@
 //! - `keys.rs`: `/admin/keys` and `/admin/keys/{id}`; `key_body.rs` reads their bodies.
 //! - `usage.rs`: `/admin/usage`, JSON or CSV.
 //! - `audit.rs`: `/admin/audit`.
-//! - `providers.rs`: `/admin/providers/{name}/test` (the probe `switchboard doctor` runs).
+//! - `providers.rs`: `/admin/providers`, `/admin/providers/{name}` and
+//!   `/admin/providers/{name}/test` (the probe `switchboard doctor` runs).
+//! - `models.rs`: `/admin/models` and `/admin/models/{name}` (the remote-model flow too).
+//! - `upstream_url.rs`: the allowlist and address checks of a base URL set at run time.
 //! - `query.rs`, `time.rs`: query strings, and times as RFC 3339 or Unix milliseconds.
 //!
 //! Architecture invariant: no admin read returns a key's hash or text; the text of a new
@@ -16,9 +20,11 @@ mod audit;
 mod auth;
 mod key_body;
 mod keys;
+mod models;
 mod providers;
 mod query;
 mod time;
+mod upstream_url;
 mod usage;
 
 #[cfg(test)]
@@ -49,27 +55,43 @@ enum Route {
     Usage,
     /// `/admin/audit`.
     Audit,
+    /// `/admin/providers`.
+    Providers,
+    /// `/admin/providers/{name}`.
+    Provider(String),
     /// `/admin/providers/{name}/test`.
     ProviderTest(String),
+    /// `/admin/models`.
+    Models,
+    /// `/admin/models/{name}`: the rest of the path, percent-decoded (model names may
+    /// hold `/`).
+    Model(String),
 }
 
 impl Route {
     /// The route of `path`, `None` for a path the admin API does not serve.
     fn parse(path: &str) -> Option<Self> {
         let rest = path.strip_prefix("/admin/")?;
+        let segment =
+            |s: &str| (!s.is_empty() && !s.contains('/')).then(|| query::percent_decode(s, false));
         match rest {
             "keys" => Some(Route::Keys),
             "usage" => Some(Route::Usage),
             "audit" => Some(Route::Audit),
-            _ if rest.starts_with("providers/") => {
-                let name = rest.strip_prefix("providers/")?.strip_suffix("/test")?;
-                (!name.is_empty() && !name.contains('/'))
-                    .then(|| Route::ProviderTest(query::percent_decode(name, false)))
-            }
+            "providers" => Some(Route::Providers),
+            "models" => Some(Route::Models),
             _ => {
-                let id = rest.strip_prefix("keys/")?;
-                (!id.is_empty() && !id.contains('/'))
-                    .then(|| Route::Key(query::percent_decode(id, false)))
+                if let Some(name) = rest.strip_prefix("providers/") {
+                    return match name.strip_suffix("/test") {
+                        Some(name) => segment(name).map(Route::ProviderTest),
+                        None => segment(name).map(Route::Provider),
+                    };
+                }
+                if let Some(name) = rest.strip_prefix("models/") {
+                    return (!name.is_empty())
+                        .then(|| Route::Model(query::percent_decode(name, false)));
+                }
+                segment(rest.strip_prefix("keys/")?).map(Route::Key)
             }
         }
     }
@@ -77,8 +99,10 @@ impl Route {
     /// The methods it answers (HEAD comes with GET).
     fn methods(&self) -> &'static [Method] {
         match self {
-            Route::Keys => &[Method::GET, Method::POST],
-            Route::Key(_) => &[Method::GET, Method::PATCH, Method::DELETE],
+            Route::Keys | Route::Providers | Route::Models => &[Method::GET, Method::POST],
+            Route::Key(_) | Route::Provider(_) | Route::Model(_) => {
+                &[Method::GET, Method::PATCH, Method::DELETE]
+            }
             Route::Usage | Route::Audit => &[Method::GET],
             Route::ProviderTest(_) => &[Method::POST],
         }
@@ -107,21 +131,37 @@ where
         Route::parse(path).ok_or_else(|| GatewayError::unknown_path(method.as_str(), path))?;
     check_method(&route, &method, path)?;
     let query = parts.uri.query().unwrap_or_default();
+    let has_body = matches!(method, Method::POST | Method::PATCH);
+    let body = if has_body {
+        read_limited(body, &parts.headers, gateway.inner.max_body).await?
+    } else {
+        Bytes::new()
+    };
     match route {
-        Route::Keys if method == Method::POST => {
-            let body = read_limited(body, &parts.headers, gateway.inner.max_body).await?;
-            keys::create(gateway, &body).await
-        }
+        Route::Keys if method == Method::POST => keys::create(gateway, &body).await,
         Route::Keys => keys::list(gateway).await,
-        Route::Key(id) if method == Method::PATCH => {
-            let body = read_limited(body, &parts.headers, gateway.inner.max_body).await?;
-            keys::update(gateway, &id, &body).await
-        }
+        Route::Key(id) if method == Method::PATCH => keys::update(gateway, &id, &body).await,
         Route::Key(id) if method == Method::DELETE => keys::revoke(gateway, &id).await,
         Route::Key(id) => keys::get(gateway, &id).await,
         Route::Usage => usage::report(gateway, query).await,
         Route::Audit => audit::list(gateway, query).await,
+        Route::Providers if method == Method::POST => providers::create(gateway, &body).await,
+        Route::Providers => providers::list(gateway).await,
+        Route::Provider(name) if method == Method::PATCH => {
+            providers::update(gateway, &name, &body).await
+        }
+        Route::Provider(name) if method == Method::DELETE => {
+            providers::delete(gateway, &name).await
+        }
+        Route::Provider(name) => providers::get(gateway, &name).await,
         Route::ProviderTest(name) => providers::test(gateway, &name).await,
+        Route::Models if method == Method::POST => models::create(gateway, &body).await,
+        Route::Models => models::list(gateway).await,
+        Route::Model(name) if method == Method::PATCH => {
+            models::update(gateway, &name, &body).await
+        }
+        Route::Model(name) if method == Method::DELETE => models::delete(gateway, &name).await,
+        Route::Model(name) => models::get(gateway, &name).await,
     }
 }
 
@@ -151,6 +191,57 @@ pub(super) fn invalid(param: &str, message: &str) -> GatewayError {
         .with_code("invalid_value")
 }
 
+/// The body as a JSON object, or a 400.
+pub(super) fn object(
+    body: &[u8],
+) -> Result<serde_json::Map<String, serde_json::Value>, GatewayError> {
+    match serde_json::from_slice(body).map_err(GatewayError::invalid_json)? {
+        serde_json::Value::Object(map) => Ok(map),
+        _ => Err(GatewayError::invalid_request(
+            "the request body must be a JSON object",
+        )),
+    }
+}
+
+/// Checks a provider name: 1 to 64 ASCII letters, digits, `.`, `_` or `-`.
+pub(super) fn check_name(param: &str, name: &str) -> Result<(), GatewayError> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if valid {
+        Ok(())
+    } else {
+        Err(invalid(
+            param,
+            "must be 1 to 64 ASCII letters, digits, `.`, `_` or `-`",
+        ))
+    }
+}
+
+/// A 409 with `code`.
+pub(super) fn conflict(code: &'static str, message: String) -> GatewayError {
+    GatewayError::new(
+        StatusCode::CONFLICT,
+        "invalid_request_error",
+        message,
+        Fault::Client,
+    )
+    .with_code(code)
+}
+
+/// A 404 for the `kind` named `name`.
+pub(super) fn not_found(kind: &str, name: &str) -> GatewayError {
+    GatewayError::new(
+        StatusCode::NOT_FOUND,
+        "invalid_request_error",
+        format!("No {kind} named `{name}`."),
+        Fault::Client,
+    )
+    .with_code("not_found")
+}
+
 /// A store failure as the client sees it: an unknown id is a 404, a refused value a 400,
 /// a duplicate a 409; anything else is a 500 whose cause is logged, not shown.
 pub(super) fn state_error(e: StateError) -> GatewayError {
@@ -164,6 +255,9 @@ pub(super) fn state_error(e: StateError) -> GatewayError {
         .with_param("id")
         .with_code("not_found"),
         StateError::Invalid(message) => GatewayError::invalid_request(message),
+        e @ StateError::NoMasterKey { .. } => {
+            GatewayError::invalid_request(e.to_string()).with_code("no_master_key")
+        }
         StateError::AlreadyExists { kind, id } => GatewayError::new(
             StatusCode::CONFLICT,
             "invalid_request_error",

@@ -35,11 +35,31 @@ fn routes() {
     );
     assert_eq!(Route::parse("/admin/usage"), Some(Route::Usage));
     assert_eq!(Route::parse("/admin/audit"), Some(Route::Audit));
+    assert_eq!(Route::parse("/admin/providers"), Some(Route::Providers));
+    assert_eq!(
+        Route::parse("/admin/providers/vllm"),
+        Some(Route::Provider("vllm".into()))
+    );
+    assert_eq!(
+        Route::parse("/admin/providers/vllm/test"),
+        Some(Route::ProviderTest("vllm".into()))
+    );
+    assert_eq!(Route::parse("/admin/models"), Some(Route::Models));
+    assert_eq!(
+        Route::parse("/admin/models/meta/llama"),
+        Some(Route::Model("meta/llama".into()))
+    );
+    assert_eq!(
+        Route::parse("/admin/models/meta%2Fllama"),
+        Some(Route::Model("meta/llama".into()))
+    );
     for path in [
         "/admin/",
         "/admin/keys/",
         "/admin/keys/a/b",
-        "/admin/providers",
+        "/admin/providers/",
+        "/admin/providers/a/b",
+        "/admin/models/",
         "/admin/usage/x",
         "/admin",
     ] {

@@ -8,7 +8,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 
 use super::env_compat::EnvDefaults;
-use super::{Config, ConfigErrors};
+use super::{Config, ConfigErrors, ModelConfig};
 
 /// The file the gateway looks for in its working directory when given none.
 pub const DEFAULT_FILE: &str = "switchboard.toml";
@@ -279,57 +279,7 @@ fn check_models(config: &Config, errors: &mut ConfigErrors) {
                 errors.push(format!("{label}: the name `{name}` is used twice"));
             }
         }
-        if model.aliases.iter().any(|a| a.ends_with('*')) {
-            errors.push(format!("{label}: an alias cannot be a prefix route"));
-        }
-        let deployments = model.all_deployments();
-        if deployments.is_empty() {
-            errors.push(format!(
-                "{label}: set `provider`, or add [[models.deployments]]"
-            ));
-        }
-        for (j, deployment) in deployments.iter().enumerate() {
-            if !config.providers.contains_key(&deployment.provider) {
-                errors.push(format!(
-                    "{label}: provider `{}` is not defined under [providers]",
-                    deployment.provider
-                ));
-            }
-            if deployment.weight == 0 {
-                errors.push(format!("{label}: deployment {j} has weight 0"));
-            }
-            if model.name.ends_with('*') && deployment.model.is_some() {
-                errors.push(format!(
-                    "{label}: a prefix route cannot set `model`; the rest of the name is the upstream id"
-                ));
-            }
-        }
-        for (key, value) in [
-            ("first_byte_timeout", model.first_byte_timeout),
-            ("total_timeout", model.total_timeout),
-            ("limits.min_interval", model.limits.min_interval),
-        ] {
-            if let Some(v) = value {
-                check_seconds(&format!("{label}.{key}"), v, errors);
-            }
-        }
-        if model.policy.max_body_bytes == Some(0) {
-            errors.push(format!(
-                "{label}.policy.max_body_bytes must be greater than 0"
-            ));
-        }
-        for key in model
-            .policy
-            .defaults
-            .keys()
-            .chain(model.policy.force.keys())
-        {
-            if matches!(key.as_str(), "model" | "stream") {
-                errors.push(format!(
-                    "{label}.policy cannot set `{key}`: it is the client's choice"
-                ));
-            }
-        }
+        check_model(&label, model, &|p| config.providers.contains_key(p), errors);
     }
     let known = |name: &str| {
         config
@@ -365,6 +315,68 @@ fn check_models(config: &Config, errors: &mut ConfigErrors) {
     {
         if !known(name) {
             errors.push(format!("routing: `{name}` is not a configured model"));
+        }
+    }
+}
+
+/// The checks of one model section (`label` names it in messages); `has_provider` says
+/// whether a provider name is defined. The config file's models and those created through
+/// the admin API are checked alike.
+pub(crate) fn check_model(
+    label: &str,
+    model: &ModelConfig,
+    has_provider: &dyn Fn(&str) -> bool,
+    errors: &mut ConfigErrors,
+) {
+    if model.aliases.iter().any(|a| a.ends_with('*')) {
+        errors.push(format!("{label}: an alias cannot be a prefix route"));
+    }
+    let deployments = model.all_deployments();
+    if deployments.is_empty() {
+        errors.push(format!(
+            "{label}: set `provider`, or add [[models.deployments]]"
+        ));
+    }
+    for (j, deployment) in deployments.iter().enumerate() {
+        if !has_provider(&deployment.provider) {
+            errors.push(format!(
+                "{label}: provider `{}` is not defined",
+                deployment.provider
+            ));
+        }
+        if deployment.weight == 0 {
+            errors.push(format!("{label}: deployment {j} has weight 0"));
+        }
+        if model.name.ends_with('*') && deployment.model.is_some() {
+            errors.push(format!(
+                "{label}: a prefix route cannot set `model`; the rest of the name is the upstream id"
+            ));
+        }
+    }
+    for (key, value) in [
+        ("first_byte_timeout", model.first_byte_timeout),
+        ("total_timeout", model.total_timeout),
+        ("limits.min_interval", model.limits.min_interval),
+    ] {
+        if let Some(v) = value {
+            check_seconds(&format!("{label}.{key}"), v, errors);
+        }
+    }
+    if model.policy.max_body_bytes == Some(0) {
+        errors.push(format!(
+            "{label}.policy.max_body_bytes must be greater than 0"
+        ));
+    }
+    for key in model
+        .policy
+        .defaults
+        .keys()
+        .chain(model.policy.force.keys())
+    {
+        if matches!(key.as_str(), "model" | "stream") {
+            errors.push(format!(
+                "{label}.policy cannot set `{key}`: it is the client's choice"
+            ));
         }
     }
 }

@@ -13,6 +13,7 @@ mod types;
 
 pub use env_compat::EnvDefaults;
 pub use errors::ConfigErrors;
+pub(crate) use load::check_model;
 pub use load::{ConfigSource, DEFAULT_FILE, Loaded, load, load_with_listen, parse_toml};
 pub use routing::{
     Balance, DeploymentConfig, KeyConfig, LimitsConfig, PolicyConfig, PromptPosition, RoutingConfig,

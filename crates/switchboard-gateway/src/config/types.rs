@@ -65,6 +65,14 @@ pub struct ServerConfig {
     pub total_timeout: f64,
     /// TLS termination; absent means plain HTTP (with h2c).
     pub tls: Option<TlsConfig>,
+    /// Hosts a base URL given through the admin API may name: host names or IP
+    /// addresses, `*.example.com` for any subdomain, `*` for any host. Default none: the
+    /// admin API accepts no base URL (config-file providers are not affected).
+    pub allowed_upstream_hosts: Vec<String>,
+    /// Lets providers created at run time reach loopback and private addresses (RFC 1918,
+    /// unique-local, CGNAT). Link-local and cloud-metadata addresses stay refused. Default
+    /// false.
+    pub allow_private_upstreams: bool,
 }
 
 impl Default for ServerConfig {
@@ -80,6 +88,8 @@ impl Default for ServerConfig {
             first_byte_timeout: 60.0,
             total_timeout: 600.0,
             tls: None,
+            allowed_upstream_hosts: Vec::new(),
+            allow_private_upstreams: false,
         }
     }
 }
@@ -129,12 +139,17 @@ pub struct StateConfig {
     /// in the process only. Default `switchboard-data/switchboard.db` (relative to the
     /// working directory).
     pub path: String,
+    /// A file holding the master key (base64 of 32 bytes, optionally `vN:` first) that
+    /// provider secrets created at run time are encrypted with. `SWITCHBOARD_MASTER_KEY`
+    /// wins over it. Default none: the admin API refuses to store a provider secret.
+    pub master_key_file: Option<PathBuf>,
 }
 
 impl Default for StateConfig {
     fn default() -> Self {
         Self {
             path: "switchboard-data/switchboard.db".to_owned(),
+            master_key_file: None,
         }
     }
 }

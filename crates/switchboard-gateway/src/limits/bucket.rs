@@ -1,5 +1,10 @@
 //! A token bucket refilled continuously: `capacity` tokens, refilled at `capacity` per
 //! minute. Its level may go below zero when a charge comes after the fact (tokens used).
+//!
+//! When the limit in force differs from the capacity a bucket was made with (a bucket
+//! restored from before a restart, or a limit changed since), [`Bucket::rescale`] keeps the
+//! same fraction of the budget: a full bucket stays full, an empty one empty, and the time
+//! to refill (or to pay off a debt) stays what it was.
 
 use std::time::Duration;
 
@@ -21,6 +26,43 @@ impl Bucket {
             level: per_minute,
             at: now,
         }
+    }
+
+    /// A bucket restored from a saved `level` out of `capacity`, as of `now`; `None` unless
+    /// the capacity is positive and both are finite. A level above the capacity is cut to it.
+    pub(crate) fn restored(capacity: f64, level: f64, now: Instant) -> Option<Self> {
+        (capacity.is_finite() && capacity > 0.0 && level.is_finite()).then(|| Self {
+            capacity,
+            level: level.min(capacity),
+            at: now,
+        })
+    }
+
+    /// The capacity (tokens per minute) it was made with.
+    pub(crate) fn capacity(&self) -> f64 {
+        self.capacity
+    }
+
+    /// The level at the last refill.
+    pub(crate) fn level(&self) -> f64 {
+        self.level
+    }
+
+    /// Adds what `elapsed` refills (time that passed while nobody was looking, such as a
+    /// restart).
+    pub(crate) fn credit(&mut self, elapsed: Duration) {
+        self.level = (self.level + elapsed.as_secs_f64() * self.rate()).min(self.capacity);
+    }
+
+    /// Changes the capacity to `capacity`, keeping the same fraction of the budget (see the
+    /// module docs). Refill first, so the time before counts at the old rate.
+    pub(crate) fn rescale(&mut self, capacity: f64) {
+        if capacity > 0.0 && self.capacity > 0.0 {
+            self.level = self.level / self.capacity * capacity;
+        } else {
+            self.level = capacity;
+        }
+        self.capacity = capacity;
     }
 
     fn rate(&self) -> f64 {

@@ -5,9 +5,13 @@
 //! [`LimitCounters`] backend. [`MemoryCounters`], the default, keeps token buckets in this
 //! process: exact on one instance. A shared backend (for several replicas) implements the
 //! same trait.
+//!
+//! [`MemoryCounters`] survive a restart through the state database: [`restore`] at start,
+//! [`spawn_saver`] while serving, [`CounterSaver::flush`] at shutdown (module `persist`).
 
 mod bucket;
 mod memory;
+mod persist;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +20,8 @@ use http::StatusCode;
 use switchboard_core::{ErrorClass, Fault, GatewayError};
 use tokio::time::Instant;
 
-pub use memory::MemoryCounters;
+pub use memory::{CounterStateError, MemoryCounters};
+pub use persist::{CounterSaver, MIN_SAVE_INTERVAL, RESTORE_WINDOW, restore, spawn_saver};
 
 use crate::config::{LimitsConfig, secs};
 

@@ -75,7 +75,12 @@ pub struct Router {
 impl Router {
     /// Adds a route under its name (a trailing `*` makes it a prefix route) and aliases.
     pub fn add(&mut self, route: ModelRoute, aliases: &[String]) {
-        let route = Arc::new(route);
+        self.add_shared(Arc::new(route), aliases);
+    }
+
+    /// Like [`Router::add`], for a route already shared (kept across rebuilds of the
+    /// table, so its deployments keep their health).
+    pub fn add_shared(&mut self, route: Arc<ModelRoute>, aliases: &[String]) {
         if route.prefix.is_some() {
             self.prefixes.push(route);
             self.prefixes
@@ -88,9 +93,19 @@ impl Router {
         }
     }
 
+    /// The default model's name, if one is set.
+    pub fn default_model(&self) -> Option<&str> {
+        self.default_model.as_deref()
+    }
+
     /// Names the model serving requests for names nobody configured.
     pub fn set_default(&mut self, model: Option<String>) {
         self.default_model = model;
+    }
+
+    /// The route `name` is an exact name or alias of (prefix routes not considered).
+    pub fn exact_route(&self, name: &str) -> Option<&Arc<ModelRoute>> {
+        self.exact.get(name)
     }
 
     /// The route for `model`, without the default model.

@@ -9,6 +9,7 @@
 )]
 
 mod failures;
+mod guard;
 mod plain;
 mod support;
 mod tls;

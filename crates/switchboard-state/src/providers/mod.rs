@@ -119,27 +119,41 @@ impl ProviderStore {
         actor: &str,
     ) -> Result<ProviderRecord, StateError> {
         let result = async {
-            let sealed = seal_config(config, &self.secret_fields, self.keyring.as_deref(), None)?;
-            let now = now_ms();
             let mut tx = self.db.begin_write().await?;
-            sqlx::query(
-                "INSERT INTO providers (name, kind, config, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $4)",
-            )
-            .bind(name)
-            .bind(kind)
-            .bind(serde_json::to_string(&sealed)?)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StateError::from(e).on_duplicate("provider", name))?;
-            let record = self.shown(name, kind, &sealed, now, now);
-            append_in(&mut tx, actor, "provider.create", name, &describe(&record)).await?;
+            let record = self.insert_in(&mut tx, name, kind, config, actor).await?;
             tx.commit().await?;
             Ok(record)
         }
         .await;
         self.db.track("providers.create", result)
+    }
+
+    /// The insert of [`create`](Self::create), inside the caller's transaction (the
+    /// audit entry too).
+    pub(crate) async fn insert_in(
+        &self,
+        tx: &mut SqliteConnection,
+        name: &str,
+        kind: &str,
+        config: Value,
+        actor: &str,
+    ) -> Result<ProviderRecord, StateError> {
+        let sealed = seal_config(config, &self.secret_fields, self.keyring.as_deref(), None)?;
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO providers (name, kind, config, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(name)
+        .bind(kind)
+        .bind(serde_json::to_string(&sealed)?)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StateError::from(e).on_duplicate("provider", name))?;
+        let record = self.shown(name, kind, &sealed, now, now);
+        append_in(tx, actor, "provider.create", name, &describe(&record)).await?;
+        Ok(record)
     }
 
     /// The provider `name`, secrets redacted.

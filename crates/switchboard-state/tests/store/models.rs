@@ -93,3 +93,65 @@ async fn create_update_delete() {
         Err(StateError::NotFound { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_remote_model_and_its_provider_are_written_together_or_not_at_all() {
+    use switchboard_state::{NewModel, NewProvider};
+    let db = memory_db().await;
+    let providers = db.providers(Some(crate::support::keyring(1, 7)));
+    let models = db.models();
+    let deployments = json!([{"provider": "llama", "model": "llama-3"}]);
+    let settings = json!({});
+    let new = |name: &'static str| NewModel {
+        name,
+        deployments: &deployments,
+        config: &settings,
+        default: true,
+    };
+    let remote = |name: &'static str| NewProvider {
+        name,
+        kind: "openai",
+        config: json!({"base_url": "https://llm.example.com/v1", "api_key": "sk-remote"}),
+    };
+    let (model, provider) = models
+        .create_with(new("llama"), Some((&providers, remote("llama"))), "admin")
+        .await
+        .unwrap();
+    assert!(model.is_default);
+    assert_eq!(provider.unwrap().config["api_key"], "********");
+    assert_eq!(
+        providers
+            .reveal("llama")
+            .await
+            .unwrap()
+            .unwrap()
+            .expose_config()["api_key"],
+        "sk-remote"
+    );
+    // A second model of the same name fails, and its provider is not left behind.
+    let err = models
+        .create_with(new("llama"), Some((&providers, remote("other"))), "admin")
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        StateError::AlreadyExists { kind: "model", .. }
+    ));
+    assert!(providers.get("other").await.unwrap().is_none());
+    // Without a master key the secret is refused, and neither record is written.
+    let bare = db.providers(None);
+    let err = models
+        .create_with(new("second"), Some((&bare, remote("second"))), "admin")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StateError::NoMasterKey { .. }));
+    assert!(models.get("second").await.unwrap().is_none());
+    // The default mark moves with a new default, and can be taken off.
+    models
+        .create_with(new("third"), None, "admin")
+        .await
+        .unwrap();
+    assert_eq!(models.default_model().await.unwrap().unwrap().name, "third");
+    models.unset_default("third", "admin").await.unwrap();
+    assert!(models.default_model().await.unwrap().is_none());
+}
