@@ -1,4 +1,5 @@
-//! `switchboard doctor`: loads the configuration, makes the same minimal call to every
+//! `switchboard doctor`: loads the configuration (and the providers and models created at
+//! run time, when the state database exists), makes the same minimal call to every
 //! provider a route uses, and prints a table of what works and what does not, with the
 //! likely fix for the common mistakes. Exit 0 when every provider answered, 1 otherwise.
 
@@ -19,7 +20,17 @@ pub fn run(gateway: &Gateway) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let reports = runtime.block_on(gateway.probe_all());
+    let reports = runtime.block_on(async {
+        // An existing database's catalog is checked too; a missing one is not created.
+        let path = gateway.state().path();
+        if path != ":memory:"
+            && std::path::Path::new(path).exists()
+            && let Err(e) = gateway.reload_catalog().await
+        {
+            eprintln!("note: providers and models created at run time are not checked: {e}");
+        }
+        gateway.probe_all().await
+    });
     if reports.is_empty() {
         println!("no route uses a provider: nothing to check");
         return ExitCode::SUCCESS;

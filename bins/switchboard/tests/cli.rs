@@ -244,10 +244,33 @@ fn doctor_checks_every_provider_and_says_what_to_fix() {
         dir.path().join("doctor.toml"),
         format!(
             "[providers.mock]\nkind = \"mock\"\n[providers.local]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:{port}/v1\"\n\
-             [[models]]\nname = \"m\"\nprovider = \"mock\"\n[[models]]\nname = \"l\"\nprovider = \"local\"\nmodel = \"qwen3\"\n"
+             [[models]]\nname = \"m\"\nprovider = \"mock\"\n[[models]]\nname = \"l\"\nprovider = \"local\"\nmodel = \"qwen3\"\n\
+             [state]\npath = \"state.db\"\n"
         ),
     )
     .unwrap();
+    // A provider and a model created at run time are checked too.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let db = switchboard_state::Database::open(&dir.path().join("state.db"))
+            .await
+            .unwrap();
+        let empty = serde_json::json!({});
+        db.providers(None)
+            .create("stored", "mock", empty.clone(), "test")
+            .await
+            .unwrap();
+        db.models()
+            .create(
+                "s",
+                &serde_json::json!([{"provider": "stored"}]),
+                &empty,
+                "test",
+            )
+            .await
+            .unwrap();
+        db.close().await;
+    });
     let out = run(dir.path(), &["doctor", "--config", "doctor.toml"]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
@@ -259,6 +282,11 @@ fn doctor_checks_every_provider_and_says_what_to_fix() {
         "{stdout}"
     );
     assert!(stdout.contains("fix: could not connect"), "{stdout}");
+    let stored = stdout.lines().find(|l| l.starts_with("stored")).unwrap();
+    assert!(
+        stored.contains("chat s") && stored.contains("ok,"),
+        "{stdout}"
+    );
 }
 
 #[test]
