@@ -27,6 +27,18 @@ impl Target {
     /// The target for `region`: the configured `endpoint`, else the region's
     /// `https://bedrock-runtime.{region}.amazonaws.com`.
     pub(crate) fn new(endpoint: Option<&str>, region: String) -> Result<Self, String> {
+        // The region becomes part of a host name: only a region's characters may pass
+        // (`evil.example/` must not become `bedrock-runtime.evil.example/.amazonaws.com`).
+        let valid = !region.is_empty()
+            && region.len() <= 32
+            && region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !valid {
+            return Err(format!(
+                "`region` {region:?} is not an AWS region name (such as `us-east-1`)"
+            ));
+        }
         let endpoint = match endpoint {
             Some(e) => e.trim_end_matches('/').to_owned(),
             None => format!("https://bedrock-runtime.{region}.amazonaws.com"),
@@ -153,6 +165,28 @@ impl Site {
             Self::Known(target) => Some(target),
             #[cfg(feature = "aws-chain")]
             Self::FromChain { target, .. } => target.get(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_region_is_a_region_name_and_nothing_else() {
+        let ok = Target::new(None, "eu-west-3".into()).unwrap();
+        assert_eq!(ok.host, "bedrock-runtime.eu-west-3.amazonaws.com");
+        for bad in [
+            "",
+            "evil.example/",
+            "us-east-1.evil",
+            "US-EAST-1",
+            "a b",
+            "x@y",
+        ] {
+            let err = Target::new(None, bad.into()).unwrap_err();
+            assert!(err.contains("not an AWS region name"), "{bad}: {err}");
         }
     }
 }

@@ -23,11 +23,17 @@ pub fn run(gateway: &Gateway) -> ExitCode {
     let reports = runtime.block_on(async {
         // An existing database's catalog is checked too; a missing one is not created.
         let path = gateway.state().path();
-        if path != ":memory:"
-            && std::path::Path::new(path).exists()
-            && let Err(e) = gateway.reload_catalog().await
-        {
-            eprintln!("note: providers and models created at run time are not checked: {e}");
+        if path != ":memory:" && std::path::Path::new(path).exists() {
+            match gateway.reload_catalog().await {
+                // What was left out is said, so a provider the shell's master key cannot
+                // open does not pass unnoticed.
+                Ok(notes) => notes.iter().for_each(|n| println!("note: {n}")),
+                Err(e) => {
+                    eprintln!(
+                        "note: providers and models created at run time are not checked: {e}"
+                    );
+                }
+            }
         }
         gateway.probe_all().await
     });

@@ -31,7 +31,7 @@ use crate::access_log::RequestLog;
 use crate::call::Call;
 use crate::config::secs;
 use crate::limits::ScopeKind;
-use crate::routing::{Deployment, ModelRoute, Resolved, balance};
+use crate::routing::{Deployment, ModelRoute, Resolved, Router, balance};
 
 /// One attempt's target, as the handler sees it.
 pub(crate) struct Target<'a> {
@@ -117,6 +117,7 @@ pub(crate) async fn run<T>(
     let mut visited: Vec<Arc<str>> = vec![primary.route.name.clone()];
     chain.extend(fallbacks(
         gateway,
+        &router,
         &primary.route,
         Next::Fallbacks,
         &visited,
@@ -282,14 +283,20 @@ pub(crate) async fn run<T>(
                 ErrorClass::ContextWindow => {
                     guard.succeeded(now);
                     let next = Next::LargerWindow(route.context_window.unwrap_or(0));
-                    chain = fallbacks(gateway, &primary.route, next, &visited).into();
+                    chain = fallbacks(gateway, &router, &primary.route, next, &visited).into();
                     last_error = Some(err);
                     break;
                 }
                 ErrorClass::ContentFilter => {
                     guard.succeeded(now);
-                    chain =
-                        fallbacks(gateway, &primary.route, Next::ContentPolicy, &visited).into();
+                    chain = fallbacks(
+                        gateway,
+                        &router,
+                        &primary.route,
+                        Next::ContentPolicy,
+                        &visited,
+                    )
+                    .into();
                     last_error = Some(err);
                     break;
                 }
@@ -325,9 +332,11 @@ fn admit_model(
     }
 }
 
-/// The fallback models for `primary` after it failed the `next` way, skipping visited ones.
+/// The fallback models for `primary` after it failed the `next` way, skipping visited ones,
+/// from `router`: the table the request started with, so one request never mixes two.
 fn fallbacks(
     gateway: &Gateway,
+    router: &Router,
     primary: &ModelRoute,
     next: Next,
     visited: &[Arc<str>],
@@ -345,7 +354,7 @@ fn fallbacks(
     };
     let mut out: Vec<Resolved> = Vec::new();
     for name in names {
-        let Some(resolved) = gateway.router().resolve_exactly(name) else {
+        let Some(resolved) = router.resolve_exactly(name) else {
             continue;
         };
         let route = &resolved.route;

@@ -122,12 +122,15 @@ impl Gateway {
                 own.insert(name.clone(), client(&config)?);
             }
         }
-        // Providers created at run time connect through a client that checks every
-        // address it resolves.
+        // Providers created at run time connect through a client that checks every host
+        // against the allowlist and every address it resolves.
+        // A list that does not parse is reported by `build_inner`; until then, nothing.
+        let allowed = HostAllowlist::new(&config.server.allowed_upstream_hosts).unwrap_or_default();
         let guarded = ClientConfig {
             address_policy: Some(AddressPolicy {
                 allow_private: config.server.allow_private_upstreams,
             }),
+            allowed_hosts: Some(allowed),
             ..base.clone()
         };
         let runtime = RuntimeUpstream::Guarded {
@@ -313,11 +316,10 @@ impl Gateway {
 
     /// Reads the providers and models created at run time from the state database and
     /// swaps in the routing table with them. Called at start and after every admin change.
-    pub async fn reload_catalog(&self) -> Result<(), StateError> {
+    /// Returns what was left out and why (also logged as warnings).
+    pub async fn reload_catalog(&self) -> Result<Vec<String>, StateError> {
         let db = self.inner.state.open().await?;
-        let router = self.inner.catalog.load(db).await?;
-        self.inner.router.store(Arc::new(router));
-        Ok(())
+        self.inner.catalog.reload(db, &self.inner.router).await
     }
 
     /// The state database.

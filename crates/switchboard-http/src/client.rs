@@ -1,5 +1,6 @@
 //! [`UpstreamClient`]: the pooled hyper-util client every adapter sends through.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -9,8 +10,9 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::{Client, ResponseFuture};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use switchboard_core::{GatewayError, HttpTransport, UpstreamResponse};
+use switchboard_core::{ErrorClass, GatewayError, HttpTransport, UpstreamResponse};
 
+use crate::allowlist::HostAllowlist;
 use crate::body::byte_stream;
 use crate::config::ClientConfig;
 use crate::connect::ConnectTimeout;
@@ -33,6 +35,8 @@ use crate::tls::client_tls_config;
 pub struct UpstreamClient {
     client: Pooled,
     connect_timeout: Duration,
+    /// The hosts requests may go to; `None`: any.
+    allowed_hosts: Option<Arc<HostAllowlist>>,
 }
 
 /// The pooled client, with or without the address guard. Two variants rather than one
@@ -76,6 +80,7 @@ impl UpstreamClient {
         Ok(Self {
             client,
             connect_timeout: config.connect_timeout,
+            allowed_hosts: config.allowed_hosts.clone().map(Arc::new),
         })
     }
 }
@@ -116,6 +121,7 @@ impl std::fmt::Debug for UpstreamClient {
         f.debug_struct("UpstreamClient")
             .field("connect_timeout", &self.connect_timeout)
             .field("address_guard", &matches!(self.client, Pooled::Guarded(_)))
+            .field("host_allowlist", &self.allowed_hosts.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -133,6 +139,17 @@ impl HttpTransport for UpstreamClient {
                 "an adapter built an upstream URL without a scheme or host",
             ));
         };
+        if let Some(allowed) = &self.allowed_hosts
+            && !parts.uri.host().is_some_and(|host| allowed.allows(host))
+        {
+            tracing::warn!(%upstream, "upstream host refused: not on the allowlist of upstream hosts");
+            return Err(GatewayError::bad_gateway(format!(
+                "the upstream {upstream} is not on the allowlist of upstream hosts for providers created at run time"
+            ))
+            .with_code("upstream_host_not_allowed")
+            // Retrying cannot help; another deployment may be elsewhere.
+            .with_class(ErrorClass::PerKey));
+        }
         strip_hop_by_hop(&mut parts.headers);
         let uri = parts.uri.clone();
         let request = http::Request::from_parts(parts, Full::new(body));

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::allowlist::HostAllowlist;
 use crate::guard::AddressPolicy;
 
 /// Settings of the shared client; the gateway fills it from its `[upstream]` config section.
@@ -33,6 +34,13 @@ pub struct ClientConfig {
     /// upstreams the operator wrote in the config file. The gateway sets it on the client of
     /// providers created at run time through the admin API.
     pub address_policy: Option<AddressPolicy>,
+    /// The hosts requests may go to, checked on every request before anything is sent; a
+    /// host off the list fails with a 502 coded `upstream_host_not_allowed`. `None`, the
+    /// default, allows every host. The gateway sets it, with `address_policy`, on the
+    /// client of providers created at run time, so a default base URL, a host built from a
+    /// setting (a region, a resource name) or a list narrowed since a provider was stored
+    /// is held to the operator's list too.
+    pub allowed_hosts: Option<HostAllowlist>,
 }
 
 impl Default for ClientConfig {
@@ -45,6 +53,7 @@ impl Default for ClientConfig {
             extra_root_certs: Vec::new(),
             tcp_keepalive: Some(Duration::from_secs(60)),
             address_policy: None,
+            allowed_hosts: None,
         }
     }
 }

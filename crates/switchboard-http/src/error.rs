@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use http::Uri;
-use switchboard_core::GatewayError;
+use switchboard_core::{ErrorClass, GatewayError};
 
 use crate::guard::RefusedAddress;
 
@@ -73,11 +73,18 @@ pub(crate) fn send_error(
         return GatewayError::gateway_timeout("connect", connect_timeout);
     }
     // The resolver's and the literal guard's refusal, however deep hyper-util wrapped it.
+    // The client is told the kind of address, not the address (an internal one would be
+    // news to it); the operator's log has the address and what to do.
     if let Some(refused) = chain(err).find_map(|e| e.downcast_ref::<RefusedAddress>()) {
+        tracing::warn!(%origin, address = %refused.address, "{refused}");
         return GatewayError::bad_gateway(format!(
-            "could not connect to the upstream {origin}: {refused}"
+            "could not connect to the upstream {origin}: it resolves to a {} address, which \
+             providers created at run time may not reach",
+            refused.reason
         ))
-        .with_code("upstream_address_refused");
+        .with_code("upstream_address_refused")
+        // Retrying cannot help; another deployment may be elsewhere.
+        .with_class(ErrorClass::PerKey);
     }
     // The top error only says "client error (Connect)"; its causes say what happened.
     let reason = match err.source() {

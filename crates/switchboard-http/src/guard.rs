@@ -77,6 +77,12 @@ pub enum RefusalReason {
     UniqueLocal,
     /// `fec0::/10` (deprecated, still routed by some networks); allowed with `allow_private`.
     SiteLocal,
+    /// `198.18.0.0/15`, set aside for network benchmarks and used inside private networks;
+    /// allowed with `allow_private`.
+    Benchmarking,
+    /// `240.0.0.0/4` (reserved) or a Teredo address `2001::/32` (whose IPv4 end cannot be
+    /// judged).
+    Reserved,
 }
 
 impl RefusalReason {
@@ -94,6 +100,8 @@ impl RefusalReason {
             Self::SharedAddressSpace => "shared address space",
             Self::UniqueLocal => "unique-local",
             Self::SiteLocal => "site-local",
+            Self::Benchmarking => "benchmarking",
+            Self::Reserved => "reserved",
         }
     }
 
@@ -106,6 +114,7 @@ impl RefusalReason {
                 | Self::SharedAddressSpace
                 | Self::UniqueLocal
                 | Self::SiteLocal
+                | Self::Benchmarking
         )
     }
 
@@ -164,6 +173,10 @@ fn classify_v4(ip: Ipv4Addr) -> Option<RefusalReason> {
         RefusalReason::Private
     } else if a == 100 && (b & 0xc0) == 64 {
         RefusalReason::SharedAddressSpace
+    } else if a == 198 && (b & 0xfe) == 18 {
+        RefusalReason::Benchmarking
+    } else if a >= 240 {
+        RefusalReason::Reserved
     } else {
         return None;
     })
@@ -179,6 +192,8 @@ fn classify_v6(ip: Ipv6Addr) -> Option<RefusalReason> {
         RefusalReason::Loopback
     } else if let Some(v4) = embedded_v4(ip) {
         return classify_v4(v4);
+    } else if first == 0x2001 && ip.segments()[1] == 0 {
+        RefusalReason::Reserved
     } else if ip.is_unicast_link_local() {
         RefusalReason::LinkLocal
     } else if ip.is_multicast() {
@@ -193,9 +208,10 @@ fn classify_v6(ip: Ipv6Addr) -> Option<RefusalReason> {
 }
 
 /// The IPv4 address inside an IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible
-/// (`::a.b.c.d`) or NAT64 well-known-prefix (`64:ff9b::a.b.c.d`) address: connecting to one
-/// of those reaches (or, through a NAT64 gateway, is translated to) the IPv4 address.
-/// `::` and `::1` are handled before this is called.
+/// (`::a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`, the local-use `64:ff9b:1::/48` with the IPv4
+/// address last) or 6to4 (`2002:aabb:ccdd::/48`) address: connecting to one of those
+/// reaches (or, through a translator or relay, is sent on to) the IPv4 address. `::` and
+/// `::1` are handled before this is called.
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     if let Some(v4) = ip.to_ipv4_mapped() {
         return Some(v4);
@@ -203,7 +219,12 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = ip.segments();
     let low = Ipv4Addr::from(ip.to_bits() as u32);
     match s {
-        [0, 0, 0, 0, 0, 0, ..] | [0x64, 0xff9b, 0, 0, 0, 0, ..] => Some(low),
+        [0, 0, 0, 0, 0, 0, ..] | [0x64, 0xff9b, 0, 0, 0, 0, ..] | [0x64, 0xff9b, 1, ..] => {
+            Some(low)
+        }
+        [0x2002, high, low16, ..] => {
+            Some(Ipv4Addr::from((u32::from(high) << 16) | u32::from(low16)))
+        }
         _ => None,
     }
 }
@@ -310,8 +331,34 @@ mod tests {
             ("::0.0.0.2", ThisNetwork),
             ("64:ff9b::a9fe:a9fe", CloudMetadata),
             ("64:ff9b::192.168.0.1", Private),
+            ("64:ff9b:1::a9fe:a9fe", CloudMetadata),
+            ("2002:a9fe:a9fe::1", CloudMetadata),
+            ("2002:7f00:1::", Loopback),
+            ("2002:0a00:0001::", Private),
         ] {
             assert_rule(address, Some(reason));
+        }
+    }
+
+    #[test]
+    fn reserved_and_benchmarking_ranges_are_refused() {
+        use RefusalReason::*;
+        for (address, reason) in [
+            ("240.0.0.1", Reserved),
+            ("250.1.2.3", Reserved),
+            ("198.18.0.1", Benchmarking),
+            ("198.19.255.254", Benchmarking),
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", Reserved),
+        ] {
+            assert_rule(address, Some(reason));
+        }
+        for public in [
+            "198.20.0.1",
+            "198.17.255.255",
+            "2001:db9::1",
+            "2002:0808:0808::1",
+        ] {
+            assert_rule(public, None);
         }
     }
 

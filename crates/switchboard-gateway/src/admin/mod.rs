@@ -10,7 +10,9 @@
 //! - `providers.rs`: `/admin/providers`, `/admin/providers/{name}` and
 //!   `/admin/providers/{name}/test` (the probe `switchboard doctor` runs).
 //! - `models.rs`: `/admin/models` and `/admin/models/{name}` (the remote-model flow too).
-//! - `upstream_url.rs`: the allowlist and address checks of a base URL set at run time.
+//! - `upstream_url.rs`: the allowlist and address checks of a base URL set at run time;
+//!   `provider_rules.rs`: what else a provider created at run time may not do (read the
+//!   gateway's environment or files).
 //! - `query.rs`, `time.rs`: query strings, and times as RFC 3339 or Unix milliseconds.
 //!
 //! Architecture invariant: no admin read returns a key's hash or text; the text of a new
@@ -21,6 +23,7 @@ mod auth;
 mod key_body;
 mod keys;
 mod models;
+mod provider_rules;
 mod providers;
 mod query;
 mod time;
@@ -189,6 +192,15 @@ pub(super) fn invalid(param: &str, message: &str) -> GatewayError {
     GatewayError::invalid_request(format!("`{param}` {message}"))
         .with_param(param)
         .with_code("invalid_value")
+}
+
+/// Rebuilds the routing table after a committed catalog change. The change is stored
+/// either way, so a failure here is logged (the next change or restart applies it), not
+/// turned into an error that would invite a retry of a change already made.
+pub(super) async fn apply_catalog(gateway: &Gateway) {
+    if let Err(e) = gateway.reload_catalog().await {
+        tracing::error!(error = %e, "the routing table could not be rebuilt after an admin change");
+    }
 }
 
 /// The body as a JSON object, or a 400.

@@ -15,7 +15,7 @@ use switchboard_core::GatewayError;
 use switchboard_state::{ModelRecord, NewModel, NewProvider, ProviderRecord, UnixMillis};
 
 use super::providers::{self, take_string};
-use super::{ACTOR, conflict, invalid, object, state_error};
+use super::{ACTOR, apply_catalog, check_name, conflict, invalid, object, state_error};
 use crate::Gateway;
 use crate::body::ResponseBody;
 use crate::catalog::records::{MODEL_SETTINGS, split_model};
@@ -102,7 +102,7 @@ pub(super) async fn create(
         .create_with(new, provider, ACTOR)
         .await
         .map_err(state_error)?;
-    gateway.reload_catalog().await.map_err(state_error)?;
+    apply_catalog(gateway).await;
     let mut view = ModelView::stored(&record, record.is_default);
     view.provider = provider.as_ref().map(provider_json);
     Ok(respond::json_value(StatusCode::CREATED, &view))
@@ -233,7 +233,7 @@ pub(super) async fn update(
         }
         _ => {}
     }
-    gateway.reload_catalog().await.map_err(state_error)?;
+    apply_catalog(gateway).await;
     Ok(respond::json_value(
         StatusCode::OK,
         &ModelView::stored(&record, record.is_default),
@@ -253,7 +253,7 @@ pub(super) async fn delete(
     if !db.models().delete(name, ACTOR).await.map_err(state_error)? {
         return Err(not_found(name));
     }
-    gateway.reload_catalog().await.map_err(state_error)?;
+    apply_catalog(gateway).await;
     Ok(respond::json_value(
         StatusCode::OK,
         &json!({"object": "model", "name": name, "deleted": true}),
@@ -278,8 +278,10 @@ async fn read_model(
     }
     let mut section = fields.clone();
     section.insert("name".into(), Value::String(name.to_owned()));
-    let model: ModelConfig = serde_json::from_value(Value::Object(section))
-        .map_err(|e| GatewayError::invalid_request(format!("invalid model settings: {e}")))?;
+    let model: ModelConfig = serde_json::from_value(Value::Object(section)).map_err(|e| {
+        GatewayError::invalid_request(format!("invalid model settings: {e}"))
+            .with_code("invalid_model")
+    })?;
     let catalog = &gateway.inner.catalog;
     let router = gateway.router();
     for taken in std::iter::once(&model.name).chain(&model.aliases) {
@@ -370,9 +372,15 @@ fn remote_provider(
         settings.insert("api_key".into(), key);
     }
     let provider = provider_name(name);
+    check_name("name", &provider).map_err(|_| {
+        invalid(
+            "name",
+            "makes a provider name longer than 64 characters; create the provider through /admin/providers and give it as `provider`",
+        )
+    })?;
     if gateway.inner.catalog.is_config_provider(&provider) {
         return Err(conflict(
-            "already_exists",
+            "read_only",
             format!(
                 "The config file defines a provider named `{provider}`; give the model another name, or use `provider`."
             ),

@@ -12,9 +12,12 @@ use http::{Response, StatusCode};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use switchboard_core::GatewayError;
-use switchboard_state::{DEFAULT_SECRET_FIELDS, ProviderRecord, UnixMillis};
+use switchboard_state::{DEFAULT_SECRET_FIELDS, ProviderRecord, StateError, UnixMillis};
 
-use super::{ACTOR, check_name, conflict, invalid, object, state_error, upstream_url};
+use super::{
+    ACTOR, apply_catalog, check_name, conflict, invalid, object, provider_rules, state_error,
+    upstream_url,
+};
 use crate::body::ResponseBody;
 use crate::config::ProviderConfig;
 use crate::{Gateway, respond};
@@ -68,7 +71,7 @@ pub(super) async fn create(
         .create(&name, &kind, Value::Object(settings), ACTOR)
         .await
         .map_err(state_error)?;
-    gateway.reload_catalog().await.map_err(state_error)?;
+    apply_catalog(gateway).await;
     Ok(respond::json_value(
         StatusCode::CREATED,
         &ProviderView::from(&record),
@@ -144,11 +147,19 @@ pub(super) async fn update(
     }
     let db = gateway.state().db().await?;
     let store = db.providers(gateway.inner.catalog.keyring());
-    let current = store
-        .reveal(name)
-        .await
-        .map_err(state_error)?
-        .ok_or_else(|| not_found(name))?;
+    let current = match store.reveal(name).await {
+        Ok(Some(current)) => current,
+        Ok(None) => return Err(not_found(name)),
+        Err(StateError::Crypto(_)) => {
+            return Err(conflict(
+                "secret_unreadable",
+                format!(
+                    "The stored secrets of provider `{name}` cannot be opened with the current master key; delete the provider and create it again with its secrets."
+                ),
+            ));
+        }
+        Err(e) => return Err(state_error(e)),
+    };
     let kind = match patch.remove("kind") {
         None => current.kind.clone(),
         Some(Value::String(kind)) => kind,
@@ -165,7 +176,8 @@ pub(super) async fn update(
         .update(name, &kind, Value::Object(settings), ACTOR)
         .await
         .map_err(state_error)?;
-    gateway.reload_catalog().await.map_err(state_error)?;
+    gateway.inner.catalog.forget(name).await;
+    apply_catalog(gateway).await;
     Ok(respond::json_value(
         StatusCode::OK,
         &ProviderView::from(&record),
@@ -213,7 +225,8 @@ pub(super) async fn delete(
     if !deleted {
         return Err(not_found(name));
     }
-    gateway.reload_catalog().await.map_err(state_error)?;
+    gateway.inner.catalog.forget(name).await;
+    apply_catalog(gateway).await;
     Ok(respond::json_value(
         StatusCode::OK,
         &json!({"object": "provider", "name": name, "deleted": true}),
@@ -256,6 +269,7 @@ pub(super) fn check(
             ),
         ));
     }
+    provider_rules::check(kind, settings)?;
     upstream_url::check(gateway, settings)?;
     let mut section = settings.clone();
     section.insert("kind".into(), Value::String(kind.to_owned()));

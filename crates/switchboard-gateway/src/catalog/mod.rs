@@ -24,6 +24,7 @@ pub(crate) mod records;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use switchboard_core::{HttpTransport, Registry};
 use switchboard_http::{ClientConfig, UpstreamClient};
 use switchboard_state::{Database, Keyring, StateError, UnixMillis};
@@ -191,21 +192,28 @@ impl Catalog {
         build::provider(&self.registry, name, section, transport, &self.defaults)
     }
 
-    /// The whole table: the file's part, then the stored providers and models. A stored
-    /// record that cannot be used (a name the file uses, a secret the master key cannot
-    /// open, settings its adapter refuses, no provider left to serve a model) is left out
-    /// with a warning; only a database failure is an error.
-    pub(crate) async fn load(&self, db: &Database) -> Result<Router, StateError> {
+    /// Builds the whole table (the file's part, then the stored providers and models) and
+    /// stores it in `table`, under the lock that orders reloads, so a slower reload never
+    /// overwrites a newer one. A stored record that cannot be used (a name the file or
+    /// another model uses, a secret the master key cannot open, settings its adapter
+    /// refuses, no provider left to serve a model) is left out with a warning, and the
+    /// warnings are returned; only a database failure is an error.
+    pub(crate) async fn reload(
+        &self,
+        db: &Database,
+        table: &ArcSwap<Router>,
+    ) -> Result<Vec<String>, StateError> {
         let mut built = self.built.lock().await;
+        let mut notes = Vec::new();
         let store = db.providers(self.keyring.clone());
         let mut providers = self.config_providers.clone();
         let mut stored = HashSet::new();
         for record in store.list().await? {
             if self.config_providers.contains_key(&record.name) {
-                tracing::warn!(
-                    provider = %record.name,
-                    "a provider created at run time has the name of one in the config file; the config file's is used"
-                );
+                notes.push(format!(
+                    "provider `{}` (created at run time) has the name of one in the config file; the config file's is used",
+                    record.name
+                ));
                 continue;
             }
             stored.insert(record.name.clone());
@@ -227,11 +235,10 @@ impl Catalog {
                     built.insert(record.name.clone(), (record.updated_at, provider.clone()));
                     providers.insert(record.name.clone(), provider);
                 }
-                Err(e) => tracing::warn!(
-                    provider = %record.name,
-                    error = %e,
-                    "a provider created at run time cannot be built; it is left out"
-                ),
+                Err(e) => notes.push(format!(
+                    "provider `{}` (created at run time) cannot be built and is left out: {e}",
+                    record.name
+                )),
             }
         }
         built.retain(|name, _| stored.contains(name));
@@ -241,17 +248,26 @@ impl Catalog {
             let section = match records::model_section(&record) {
                 Ok(section) => section,
                 Err(e) => {
-                    tracing::warn!(model = %record.name, error = %e,
-                        "a model created at run time has unreadable settings; it is left out");
+                    notes.push(format!(
+                        "model `{}` (created at run time) has unreadable settings and is left out: {e}",
+                        record.name
+                    ));
                     continue;
                 }
             };
             if let Some(name) = self.clash(&section) {
-                tracing::warn!(
-                    model = %record.name,
-                    name = %name,
-                    "a model created at run time uses a name the config file uses; the config file's is used"
-                );
+                notes.push(format!(
+                    "model `{}` (created at run time) uses the name `{name}`, which the config file uses; the config file's is used",
+                    record.name
+                ));
+                continue;
+            }
+            let names = std::iter::once(&section.name).chain(&section.aliases);
+            if let Some(taken) = names.clone().find(|n| router.exact_route(n).is_some()) {
+                notes.push(format!(
+                    "model `{}` (created at run time) uses the name `{taken}`, which another model already has; it is left out",
+                    record.name
+                ));
                 continue;
             }
             let (route, missing) = build::route(
@@ -260,8 +276,11 @@ impl Catalog {
                 &self.defaults,
             );
             if !missing.is_empty() {
-                tracing::warn!(model = %record.name, providers = ?missing,
-                    "deployments of a model created at run time name providers that are not available");
+                notes.push(format!(
+                    "model `{}` (created at run time): provider(s) {} not available",
+                    record.name,
+                    missing.join(", ")
+                ));
             }
             if route.deployments.is_empty() {
                 continue;
@@ -272,15 +291,24 @@ impl Catalog {
             router.add(route, &section.aliases);
         }
         match (&self.config_default, stored_default) {
-            (Some(file), Some(stored)) => tracing::warn!(
-                config = %file,
-                stored = %stored,
-                "routing.default_model in the config file wins over the default model marked through the admin API"
-            ),
+            (Some(file), Some(stored)) => notes.push(format!(
+                "routing.default_model `{file}` in the config file wins over `{stored}`, marked as the default through the admin API"
+            )),
             (None, Some(stored)) => router.set_default(Some(stored)),
             _ => {}
         }
-        Ok(router)
+        table.store(Arc::new(router));
+        for note in &notes {
+            tracing::warn!("{note}");
+        }
+        Ok(notes)
+    }
+
+    /// Forgets the built adapter of stored provider `name`, so the next reload builds it
+    /// from its record again (called when the admin API changes or deletes it: a change
+    /// within the same millisecond keeps `updated_at`).
+    pub(crate) async fn forget(&self, name: &str) {
+        self.built.lock().await.remove(name);
     }
 
     /// The first of the model's names the config file uses.
