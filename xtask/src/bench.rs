@@ -9,6 +9,9 @@
 //! the direct run made moments before. The gateway's CPU time comes from
 //! `/proc/<pid>/stat`, its memory from `/proc/<pid>/status`. The results go to stdout as a
 //! markdown table and to `target/bench/results.json`; the logs stay in `target/bench`.
+//! Last, a second gateway with its state in a database file (the default, durable state)
+//! runs the chat scenarios again (`target/bench/state-on-disk`), so the table also shows
+//! what durable usage records cost.
 //! The method is written up in `docs/performance.md`.
 //!
 //! The targets are printed beside the figures, marked met or missed; a missed target
@@ -32,11 +35,15 @@ use crate::run::{self, Failure};
 
 use self::process::Launch;
 use self::procfs::Machine;
-use self::setup::Setup;
+use self::setup::{Setup, State};
 
 /// This run's files (configs, logs, each load run's output, `results.json`), relative to
 /// the workspace root.
 const RUN_DIR: &str = "target/bench";
+
+/// The folder, inside [`RUN_DIR`], of the second gateway (state on disk): its
+/// configuration, logs, database and load output.
+const DISK_DIR: &str = "state-on-disk";
 
 /// How long the machine's idle time is sampled before and after measuring.
 const BUSY_SAMPLE: std::time::Duration = std::time::Duration::from_secs(1);
@@ -138,10 +145,18 @@ pub fn run(root: &Path, quick: bool) -> Result<(), Failure> {
     };
     let busy_before = procfs::busy_percent(BUSY_SAMPLE);
 
-    let setup = Setup::start(&bin, &dir, gateway, others)?;
+    let setup = Setup::start(&bin, &dir, State::Memory, gateway, others)?;
     let measuring = Instant::now();
-    let mut results = scenarios::run_all(&setup, &plan, &dir)?;
+    let results = scenarios::run_all(&setup, &plan, &dir)?;
+    // The first gateway and upstream are gone before the second pair starts.
     drop(setup);
+    let disk_dir = dir.join(DISK_DIR);
+    fs::create_dir_all(&disk_dir)
+        .map_err(|e| Failure::new(format!("cannot create {}: {e}", disk_dir.display())))?;
+    let setup = Setup::start(&bin, &disk_dir, State::Disk, gateway, others)?;
+    let mut results = scenarios::run_on_disk(&setup, &plan, &disk_dir, results)?;
+    drop(setup);
+    scenarios::note_failures(&mut results);
     let busy_after = procfs::busy_percent(BUSY_SAMPLE);
     notes.push(machine_note(&machine, busy_before, busy_after));
     results.notes.splice(0..0, notes);
@@ -285,7 +300,8 @@ mod tests {
     #[test]
     fn the_quick_plan_is_short() {
         let quick = Plan::QUICK;
-        let scenarios = 4 + quick.rates.len();
+        // Four, each rate, and on disk: the closed loop and the lowest rate.
+        let scenarios = 4 + quick.rates.len() + 2;
         let seconds = scenarios as f64 * 2.0 * quick.rounds as f64 * quick.seconds;
         assert!(seconds < 20.0, "{seconds}");
         assert!(quick.hold_streams < Plan::FULL.hold_streams);

@@ -13,6 +13,7 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 use crate::error::StateError;
+use crate::usage::UsageWriter;
 use crate::{AuditLog, Counters, KeyStore, Keyring, ModelStore, ProviderStore, ResponseStore};
 use crate::{UsageStore, migrate};
 
@@ -38,6 +39,9 @@ const FILE_CONNECTIONS: u32 = 8;
 pub struct Database {
     pool: SqlitePool,
     failures: Arc<AtomicU64>,
+    /// The group-commit writer of usage records, shared by every clone; its task starts
+    /// on the first record and ends when the database closes or its last clone drops.
+    usage_writer: Arc<UsageWriter>,
 }
 
 impl Database {
@@ -89,6 +93,7 @@ impl Database {
         Ok(Self {
             pool,
             failures: Arc::new(AtomicU64::new(0)),
+            usage_writer: Arc::new(UsageWriter::new()),
         })
     }
 
@@ -118,8 +123,10 @@ impl Database {
         Ok(())
     }
 
-    /// Closes every connection, waiting for those in use to be returned.
+    /// Closes every connection, waiting for those in use to be returned. Usage records
+    /// already queued are written first; records given after this fail.
     pub async fn close(&self) {
+        self.usage_writer.close().await;
         self.pool.close().await;
     }
 
@@ -162,6 +169,11 @@ impl Database {
     /// The audit log.
     pub fn audit(&self) -> AuditLog {
         AuditLog::new(self.clone())
+    }
+
+    /// The group-commit writer behind [`UsageStore::record`].
+    pub(crate) fn usage_writer(&self) -> &UsageWriter {
+        &self.usage_writer
     }
 
     /// Starts a write transaction that holds the write lock from its first statement.

@@ -23,6 +23,21 @@ const GATEWAY_ENV_REMOVED: &[&str] = &[
 /// gateway strips it, so the upstream sees the same model name as in a direct run.
 pub const TRANSLATE_PREFIX: &str = "responses/";
 
+/// Where the gateway keeps its state (`[state] path`). Stored responses stay in memory
+/// either way (`responses.store = "memory"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// `:memory:`: the figures are the gateway's own work.
+    Memory,
+    /// A database file, [`STATE_FILE`] under the setup's folder, deleted before the start so
+    /// that each run begins empty: every model request waits for its usage record's commit
+    /// (WAL, `synchronous = FULL`), as with the default configuration.
+    Disk,
+}
+
+/// The state database of [`State::Disk`], relative to the setup's folder.
+pub const STATE_FILE: &str = "state/switchboard.db";
+
 /// The running upstream and gateway. Dropping it kills both, the gateway first.
 pub struct Setup {
     /// The gateway.
@@ -37,12 +52,30 @@ pub struct Setup {
     pub bin: PathBuf,
     /// How load generators are started (pinned beside the upstream).
     pub load_launch: Launch,
+    /// The gateway's log (stderr).
+    pub gateway_log: PathBuf,
+    /// The state database file, with [`State::Disk`].
+    pub state_file: Option<PathBuf>,
 }
 
 impl Setup {
     /// Starts the upstream (as `others` says), writes the gateway's configuration into
-    /// `dir`, starts the gateway (as `gateway` says) and waits until it is ready.
-    pub fn start(bin: &Path, dir: &Path, gateway: Launch, others: Launch) -> Result<Self, Failure> {
+    /// `dir`, starts the gateway (as `gateway` says) with its state as `state` says, and
+    /// waits until it is ready. The logs go into `dir` too.
+    pub fn start(
+        bin: &Path,
+        dir: &Path,
+        state: State,
+        gateway: Launch,
+        others: Launch,
+    ) -> Result<Self, Failure> {
+        let state_file = match state {
+            State::Memory => None,
+            State::Disk => Some(fresh_state_file(dir)?),
+        };
+        let state_path = state_file
+            .as_deref()
+            .map_or_else(|| ":memory:".into(), Path::to_string_lossy);
         let mut command = process::command(&bin.join("bench-upstream"), others);
         command.args(["--port", "0"]);
         let mut upstream = Child::spawn("the upstream", &mut command, &dir.join("upstream.log"))?;
@@ -50,7 +83,7 @@ impl Setup {
         eprintln!("==> bench: upstream on http://{upstream_addr}");
 
         let config = dir.join("switchboard.toml");
-        fs::write(&config, gateway_config(upstream_addr))
+        fs::write(&config, gateway_config(upstream_addr, &state_path))
             .map_err(|e| Failure::new(format!("cannot write {}: {e}", config.display())))?;
         let mut command = process::command(&bin.join("switchboard"), gateway);
         command
@@ -66,8 +99,8 @@ impl Setup {
         }
         // The default level: one access-log line per request, as in production.
         command.env("SWITCHBOARD_LOG", "info");
-        let mut gateway_child =
-            Child::spawn("the gateway", &mut command, &dir.join("gateway.log"))?;
+        let gateway_log = dir.join("gateway.log");
+        let mut gateway_child = Child::spawn("the gateway", &mut command, &gateway_log)?;
         let gateway_addr = gateway_child.wait_for_addr()?;
         gateway_child.wait_ready(gateway_addr)?;
         let pid = gateway_child.pid();
@@ -88,6 +121,8 @@ impl Setup {
             upstream_addr,
             bin: bin.to_owned(),
             load_launch: others,
+            gateway_log,
+            state_file,
         })
     }
 
@@ -102,20 +137,107 @@ impl Setup {
     }
 }
 
-/// The gateway's configuration: one `openai` provider per mode in front of the upstream.
-/// Model names go upstream as they are (route `*`, the same-shape path for chat), or, with
-/// the [`TRANSLATE_PREFIX`], to a provider with `responses = "translate"`. Stored
-/// responses stay in memory: the Responses scenarios measure translation, not the disk
-/// (the database store commits each response with an fsync).
-fn gateway_config(upstream: SocketAddr) -> String {
+/// [`STATE_FILE`] under `dir`, absolute, with its folder emptied (the database, its WAL and
+/// shared-memory files from an earlier run) and created again.
+fn fresh_state_file(dir: &Path) -> Result<PathBuf, Failure> {
+    let dir = fs::canonicalize(dir)
+        .map_err(|e| Failure::new(format!("cannot resolve {}: {e}", dir.display())))?;
+    let file = dir.join(STATE_FILE);
+    let folder = file.parent().unwrap_or(&dir);
+    match fs::remove_dir_all(folder) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(Failure::new(format!(
+                "cannot delete {}: {e}",
+                folder.display()
+            )));
+        }
+    }
+    fs::create_dir_all(folder)
+        .map_err(|e| Failure::new(format!("cannot create {}: {e}", folder.display())))?;
+    Ok(file)
+}
+
+/// The gateway's configuration: one `openai` provider per mode in front of the upstream,
+/// the state database at `state_path` (`:memory:` or a file). Model names go upstream as
+/// they are (route `*`, the same-shape path for chat), or, with the [`TRANSLATE_PREFIX`],
+/// to a provider with `responses = "translate"`. Stored responses stay in memory: the
+/// Responses scenarios measure translation, not the disk (the database store commits each
+/// response with an fsync).
+fn gateway_config(upstream: SocketAddr, state_path: &str) -> String {
+    let state_path = toml_string(state_path);
     format!(
         "# Written by `cargo xtask bench`.\n\
          [responses]\nstore = \"memory\"\n\n\
-         [state]\npath = \":memory:\"\n\n\
+         [state]\npath = {state_path}\n\n\
          [providers.upstream]\nkind = \"openai\"\nbase_url = \"http://{upstream}/v1\"\n\n\
          [providers.translate]\nkind = \"openai\"\nbase_url = \"http://{upstream}/v1\"\n\
          responses = \"translate\"\n\n\
          [[models]]\nname = \"{TRANSLATE_PREFIX}*\"\nprovider = \"translate\"\n\n\
          [[models]]\nname = \"*\"\nprovider = \"upstream\"\n"
     )
+}
+
+/// `text` as a TOML basic string, quoted, with `"`, `\` and control characters escaped.
+fn toml_string(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_path_is_a_quoted_toml_string() {
+        let upstream = SocketAddr::from(([127, 0, 0, 1], 9));
+        let memory = gateway_config(upstream, ":memory:");
+        assert!(
+            memory.contains("[state]\npath = \":memory:\"\n"),
+            "{memory}"
+        );
+        let disk = gateway_config(upstream, "/tmp/a \"b\"\\c/switchboard.db");
+        assert!(
+            disk.contains("path = \"/tmp/a \\\"b\\\"\\\\c/switchboard.db\"\n"),
+            "{disk}"
+        );
+        assert!(disk.contains("store = \"memory\""), "{disk}");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(toml_string("a\tb\n"), "\"a\\u0009b\\u000A\"");
+    }
+
+    #[test]
+    fn the_state_file_starts_empty() {
+        let dir = std::env::temp_dir().join(format!("xtask-bench-setup-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let file = fresh_state_file(&dir).unwrap();
+        assert!(
+            file.is_absolute() && file.ends_with(STATE_FILE),
+            "{}",
+            file.display()
+        );
+        let wal = file.with_extension("db-wal");
+        fs::write(&file, "old").unwrap();
+        fs::write(&wal, "old").unwrap();
+        let again = fresh_state_file(&dir).unwrap();
+        assert_eq!(again, file);
+        assert!(!file.exists() && !wal.exists());
+        assert!(file.parent().unwrap().is_dir());
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -41,9 +41,12 @@ impl RequestLog {
         self.settle_usage();
         let usage = self.usage.as_ref();
         let cost_usd = match (&self.prices, usage) {
-            (Some(prices), Some(usage)) => cost(prices, usage),
-            _ => 0.0,
-        };
+            // A cost that is not a number (a price that overflowed) would make the record
+            // unwritable; it is recorded as 0 instead, and the tokens still are.
+            (Some(prices), Some(usage)) => Some(cost(prices, usage)).filter(|c| c.is_finite()),
+            _ => None,
+        }
+        .unwrap_or(0.0);
         Some(UsageRecord {
             request_id: self.request_id.to_string(),
             key_id: self.key.as_ref().and_then(|k| k.id.clone()),

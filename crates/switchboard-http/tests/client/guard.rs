@@ -116,7 +116,11 @@ async fn a_loopback_upstream_is_refused_before_connecting() {
 
         assert_eq!(err.status(), StatusCode::BAD_GATEWAY, "{url}");
         assert_eq!(err.code(), Some("upstream_address_refused"), "{url}");
-        assert_eq!(err.class(), switchboard_core::ErrorClass::PerKey, "not retried");
+        assert_eq!(
+            err.class(),
+            switchboard_core::ErrorClass::PerKey,
+            "not retried"
+        );
         let message = err.message();
         let origin = url.split("/v1").next().unwrap();
         assert!(
@@ -207,7 +211,11 @@ async fn a_host_off_the_allowlist_is_refused_before_anything_is_sent() {
         .unwrap_err();
     assert_eq!(err.status(), StatusCode::BAD_GATEWAY);
     assert_eq!(err.code(), Some("upstream_host_not_allowed"));
-    assert_eq!(err.class(), switchboard_core::ErrorClass::PerKey, "not retried");
+    assert_eq!(
+        err.class(),
+        switchboard_core::ErrorClass::PerKey,
+        "not retried"
+    );
     assert_eq!(upstream.accepted(), 0, "the server saw a connection");
     let (status, _) = fetch(&listed, &format!("http://localhost:{port}/v1/models")).await;
     assert_eq!(status, StatusCode::OK);

@@ -2,9 +2,11 @@
 //!
 //! - `aggregate.rs`: grouping rows and their latency percentiles (pure).
 //! - `csv.rs`: [`to_csv`] for a report.
+//! - `writer.rs`: the group-commit writer behind [`UsageStore::record`].
 
 mod aggregate;
 mod csv;
+mod writer;
 
 use futures_util::TryStreamExt as _;
 use serde::{Deserialize, Serialize};
@@ -16,6 +18,7 @@ use crate::time::UnixMillis;
 
 pub use aggregate::{GroupBy, UsageRow};
 pub use csv::to_csv;
+pub(crate) use writer::UsageWriter;
 
 use aggregate::{Grouper, Sample};
 
@@ -85,30 +88,28 @@ impl UsageStore {
 
     /// Stores `record`. When this returns `Ok` the record is committed and synced to disk:
     /// call it before the client sees the end of the response. A failure is logged and
-    /// counted (see [`Database::write_failures`]) as well as returned.
+    /// counted (see [`Database::write_failures`]) as well as returned; a failed record was
+    /// not written.
+    ///
+    /// Records from concurrent callers share commits (group commit, see `writer.rs`): the
+    /// database's writer task inserts whatever queued up during its previous commit in one
+    /// transaction, and this returns once that transaction committed. A lone record is
+    /// written at once. After [`Database::close`] this fails at once.
     pub async fn record(&self, record: &UsageRecord) -> Result<(), StateError> {
-        let result = sqlx::query(
-            "INSERT INTO usage_records (request_id, key_id, model, provider, status, \
-             prompt_tokens, completion_tokens, cached_tokens, estimated, cost_usd, latency_ms, \
-             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(&record.request_id)
-        .bind(&record.key_id)
-        .bind(&record.model)
-        .bind(&record.provider)
-        .bind(i64::from(record.status))
-        .bind(to_i64(record.prompt_tokens))
-        .bind(to_i64(record.completion_tokens))
-        .bind(to_i64(record.cached_tokens))
-        .bind(record.estimated)
-        .bind(record.cost_usd)
-        .bind(to_i64(record.latency_ms))
-        .bind(record.created_at)
-        .execute(self.db.pool())
-        .await
-        .map(|_| ())
-        .map_err(StateError::from);
+        let result = self
+            .db
+            .usage_writer()
+            .write(self.db.pool(), record.clone())
+            .await;
         self.db.track("usage.record", result)
+    }
+
+    /// How many transactions committed usage records since the database was opened: one
+    /// per batch, plus one per record of a batch that failed and was written one by one.
+    /// Fewer than the records written when concurrent records shared commits. For tests
+    /// and a metric.
+    pub fn batches_written(&self) -> u64 {
+        self.db.usage_writer().commits()
     }
 
     /// Totals over the records matching `filter`, one row per distinct value of the

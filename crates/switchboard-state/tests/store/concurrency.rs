@@ -115,3 +115,107 @@ async fn parallel_transactions_do_not_fail_with_busy() {
         .unwrap();
     assert_eq!(updates.len(), 51);
 }
+
+const BATCH_TASKS: u64 = 64;
+const BATCH_RECORDS_EACH: u64 = 50;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_usage_records_share_commits() {
+    // 64 tasks × 50 records on a file: every record is committed, and records that
+    // queued up while a commit was in flight shared the next one.
+    let (db, _, _dir) = file_db().await;
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = (0..BATCH_TASKS)
+        .map(|task| {
+            let store = db.usage();
+            tokio::spawn(async move {
+                for n in 0..BATCH_RECORDS_EACH {
+                    let mut record = usage(Some("k"), "gpt-4o", 200, n + 1, task as i64);
+                    record.request_id = format!("req-{task}-{n}");
+                    record.prompt_tokens = task * 1000 + n;
+                    store.record(&record).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    // Informational only (`--nocapture`): no assertion on time.
+    let elapsed = started.elapsed();
+    let records = BATCH_TASKS * BATCH_RECORDS_EACH;
+    let commits = db.usage().batches_written();
+    eprintln!(
+        "parallel_usage_records_share_commits: {records} records, {commits} commits, {elapsed:?}"
+    );
+    assert!(
+        commits > 0 && commits < records,
+        "{commits} commits for {records} records: no group commit"
+    );
+    assert_eq!(db.usage().count().await.unwrap(), records);
+    let rows = db
+        .usage()
+        .aggregate(&UsageFilter::default(), &[])
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].requests, records);
+    let prompt: u64 = (0..BATCH_TASKS)
+        .flat_map(|t| (0..BATCH_RECORDS_EACH).map(move |n| t * 1000 + n))
+        .sum();
+    assert_eq!(rows[0].prompt_tokens, prompt);
+    assert_eq!(rows[0].cost_usd, 0.25 * records as f64);
+    assert_eq!(db.write_failures(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn closing_while_records_arrive_loses_and_doubles_nothing() {
+    // Writers keep recording while the database closes: each record either returns Ok
+    // and is in the file, or returns Err, is counted, and is not in the file.
+    let (db, path, _dir) = file_db().await;
+    let tasks: Vec<_> = (0..16u64)
+        .map(|task| {
+            let store = db.usage();
+            tokio::spawn(async move {
+                let mut ok = 0u64;
+                let mut failed = 0u64;
+                for n in 0..200u64 {
+                    let mut record = usage(None, "gpt-4o", 200, n + 1, task as i64);
+                    record.request_id = format!("req-{task}-{n}");
+                    match store.record(&record).await {
+                        Ok(()) => ok += 1,
+                        Err(_) => failed += 1,
+                    }
+                }
+                (ok, failed)
+            })
+        })
+        .collect();
+    // Let some records through first, then close in the middle of the stream.
+    while db.usage().batches_written() < 5 {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    tokio::time::timeout(std::time::Duration::from_secs(30), db.close())
+        .await
+        .expect("close must not hang");
+    let (mut ok, mut failed) = (0, 0);
+    for task in tasks {
+        let (o, f) = tokio::time::timeout(std::time::Duration::from_secs(30), task)
+            .await
+            .expect("a record after close must not hang")
+            .unwrap();
+        ok += o;
+        failed += f;
+    }
+    assert_eq!(ok + failed, 16 * 200);
+    assert!(ok > 0 && failed > 0, "ok {ok}, failed {failed}");
+    assert_eq!(db.write_failures(), failed);
+    let reopened = switchboard_state::Database::open(&path).await.unwrap();
+    assert_eq!(reopened.usage().count().await.unwrap(), ok);
+    let distinct: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT request_id) FROM usage_records")
+        .fetch_one(reopened.pool())
+        .await
+        .unwrap();
+    assert_eq!(distinct as u64, ok, "a record was written twice");
+    reopened.close().await;
+}

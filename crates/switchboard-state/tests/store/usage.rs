@@ -1,8 +1,12 @@
-//! Usage reports: grouping, percentiles and CSV on known data.
+//! Usage records: reports (grouping, percentiles and CSV on known data), and the group
+//! commit behind `record` (durability, batching, failures, close).
 
-use switchboard_state::{GroupBy, UsageFilter, to_csv};
+use std::time::Duration;
 
-use crate::support::{memory_db, usage};
+use futures_util::future::join_all;
+use switchboard_state::{Database, GroupBy, UsageFilter, to_csv};
+
+use crate::support::{file_db, memory_db, usage};
 
 const DAY: i64 = 86_400_000;
 /// 2025-01-01T00:00:00Z.
@@ -152,4 +156,168 @@ async fn by_day_and_model_within_a_time_range() {
         .await
         .unwrap();
     assert!(none.is_empty());
+}
+
+#[tokio::test]
+async fn a_lone_record_is_committed_before_record_returns() {
+    let (db, path, _dir) = file_db().await;
+    db.usage()
+        .record(&usage(Some("k"), "gpt-4o", 200, 12, JAN_1))
+        .await
+        .unwrap();
+    // Another pool on the same file sees it at once: it was committed, not just queued.
+    let other = Database::open(&path).await.unwrap();
+    assert_eq!(other.usage().count().await.unwrap(), 1);
+    assert_eq!(db.usage().batches_written(), 1);
+    other.close().await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn records_queued_together_share_one_commit_in_memory() {
+    // On this single-threaded runtime every record below is queued before the writer
+    // task first runs, so all are written in one transaction.
+    let db = memory_db().await;
+    let store = db.usage();
+    let records: Vec<_> = (0..20u64)
+        .map(|i| usage(Some("k"), "gpt-4o", 200, i + 1, JAN_1))
+        .collect();
+    let results = join_all(records.iter().map(|r| store.record(r))).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(store.count().await.unwrap(), 20);
+    assert_eq!(store.batches_written(), 1);
+    // Another store of the same database shares the writer and its counter.
+    assert_eq!(db.usage().batches_written(), 1);
+}
+
+#[tokio::test]
+async fn a_bad_record_in_a_batch_fails_alone_and_is_counted() {
+    let (db, _, _dir) = file_db().await;
+    let store = db.usage();
+    let mut records: Vec<_> = (0..20u64)
+        .map(|i| usage(Some("k"), "gpt-4o", 200, i + 1, JAN_1))
+        .collect();
+    // SQLite stores a NaN as NULL, which `cost_usd REAL NOT NULL` rejects.
+    records[7].cost_usd = f64::NAN;
+    // Queued together (single-threaded runtime), so they meet in one batch, which fails
+    // and is written again one record at a time.
+    let results = join_all(records.iter().map(|r| store.record(r))).await;
+    for (i, result) in results.iter().enumerate() {
+        assert_eq!(result.is_err(), i == 7, "record {i}: {result:?}");
+    }
+    assert_eq!(db.write_failures(), 1);
+    assert_eq!(store.count().await.unwrap(), 19);
+    assert_eq!(
+        store.batches_written(),
+        19,
+        "the good records, one commit each"
+    );
+    let row = &store.aggregate(&UsageFilter::default(), &[]).await.unwrap()[0];
+    assert_eq!(row.cost_usd, 0.25 * 19.0);
+
+    // The writer goes on: the next record is written as usual.
+    store
+        .record(&usage(Some("k"), "gpt-4o", 200, 99, JAN_1))
+        .await
+        .unwrap();
+    assert_eq!(store.count().await.unwrap(), 20);
+    assert_eq!(store.batches_written(), 20);
+}
+
+#[tokio::test]
+async fn records_queued_before_close_are_written() {
+    let (db, path, _dir) = file_db().await;
+    let store = db.usage();
+    let records: Vec<_> = (0..10u64)
+        .map(|i| usage(None, "gpt-4o", 200, i + 1, JAN_1))
+        .collect();
+    // The records are queued first, then `close` runs: it waits for them.
+    let (results, ()) = tokio::join!(
+        join_all(records.iter().map(|r| store.record(r))),
+        db.close()
+    );
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let reopened = Database::open(&path).await.unwrap();
+    assert_eq!(reopened.usage().count().await.unwrap(), 10);
+    reopened.close().await;
+}
+
+#[tokio::test]
+async fn record_after_close_fails_at_once() {
+    for started in [true, false] {
+        let (db, path, _dir) = file_db().await;
+        let store = db.usage();
+        if started {
+            store
+                .record(&usage(None, "gpt-4o", 200, 1, JAN_1))
+                .await
+                .unwrap();
+        }
+        db.close().await;
+        let result = tokio::time::timeout(
+            Duration::from_secs(10),
+            store.record(&usage(None, "gpt-4o", 200, 2, JAN_1)),
+        )
+        .await
+        .expect("record after close must not hang");
+        assert!(result.is_err(), "started {started}");
+        assert_eq!(db.write_failures(), 1, "started {started}");
+        let reopened = Database::open(&path).await.unwrap();
+        assert_eq!(
+            reopened.usage().count().await.unwrap(),
+            u64::from(started),
+            "started {started}"
+        );
+        reopened.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_closed_memory_database_refuses_records() {
+    let db = memory_db().await;
+    db.usage()
+        .record(&usage(None, "gpt-4o", 200, 1, JAN_1))
+        .await
+        .unwrap();
+    db.close().await;
+    assert!(
+        db.usage()
+            .record(&usage(None, "gpt-4o", 200, 2, JAN_1))
+            .await
+            .is_err()
+    );
+    assert_eq!(db.write_failures(), 1);
+}
+
+#[tokio::test]
+async fn the_writer_task_ends_with_the_database() {
+    let alive = || {
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks()
+    };
+    for close in [true, false] {
+        let (db, _, _dir) = file_db().await;
+        let before = alive();
+        db.usage()
+            .record(&usage(None, "gpt-4o", 200, 1, JAN_1))
+            .await
+            .unwrap();
+        assert_eq!(alive(), before + 1, "one writer task, close {close}");
+        if close {
+            tokio::time::timeout(Duration::from_secs(10), db.close())
+                .await
+                .expect("close waits for the writer task, which must end");
+        } else {
+            // The last handle goes: the task sees its queue closed and ends.
+            drop(db);
+            for _ in 0..100 {
+                if alive() <= before {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+        }
+        assert!(alive() <= before, "the writer task ended, close {close}");
+    }
 }
