@@ -5,8 +5,8 @@
 //! `synchronous = FULL`). One transaction per record would serialise the requests behind
 //! one fsync each. Instead, [`UsageStore::record`](super::UsageStore::record) hands its
 //! record to one background task per [`Database`](crate::Database), which inserts whatever
-//! is queued (up to [`MAX_BATCH`] records) in one transaction, commits it (one fsync), and
-//! only then answers each caller. There is no timer: a lone record is written at once, so
+//! is queued (up to [`MAX_BATCH`] records) with one statement, its own transaction (one
+//! commit, one fsync), and only then answers each caller. There is no timer: a lone record is written at once, so
 //! its latency is unchanged; batches form only from records that queued up while the
 //! previous commit was in flight.
 //!
@@ -24,14 +24,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use sqlx::sqlite::SqlitePool;
-use sqlx::{Executor, Sqlite};
+use sqlx::{Executor, QueryBuilder, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::{UsageRecord, to_i64};
 use crate::error::StateError;
 
-/// The most records one transaction holds. The rest of the queue waits for the next one,
+/// The most records one transaction holds (12 bound values each: 6,144, well under
+/// SQLite's limit of 32,766 per statement). The rest of the queue waits for the next one,
 /// so a burst never holds the write lock for long.
 pub(crate) const MAX_BATCH: usize = 512;
 
@@ -210,19 +211,41 @@ async fn write_batch(pool: &SqlitePool, batch: &mut Vec<Job>, commits: &AtomicU6
     }
 }
 
-/// Inserts every record of `batch` in one write transaction and commits it.
+/// Inserts every record of `batch` with one statement, committed on its own: a lone
+/// record as a plain `INSERT`, several as one multi-row `INSERT`. A statement outside an
+/// explicit transaction is its own transaction in SQLite (and PostgreSQL), so either way
+/// all of the batch is written or none, with one commit and one round trip to the
+/// database's thread (an explicit `BEGIN` … `COMMIT` would take three).
 async fn insert_all(pool: &SqlitePool, batch: &[Job]) -> Result<(), StateError> {
-    // As `Database::begin_write`: the task holds the pool, not the `Database`, so that
-    // dropping the last `Database` ends it.
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    for job in batch {
-        insert(&mut *tx, &job.record).await?;
+    if let [job] = batch {
+        return Ok(insert(pool, &job.record).await?);
     }
-    tx.commit().await?;
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO usage_records (request_id, key_id, model, provider, status, \
+         prompt_tokens, completion_tokens, cached_tokens, estimated, cost_usd, latency_ms, \
+         created_at) ",
+    );
+    query.push_values(batch, |mut row, job| {
+        let r = &job.record;
+        row.push_bind(&r.request_id)
+            .push_bind(&r.key_id)
+            .push_bind(&r.model)
+            .push_bind(&r.provider)
+            .push_bind(i64::from(r.status))
+            .push_bind(to_i64(r.prompt_tokens))
+            .push_bind(to_i64(r.completion_tokens))
+            .push_bind(to_i64(r.cached_tokens))
+            .push_bind(r.estimated)
+            .push_bind(r.cost_usd)
+            .push_bind(to_i64(r.latency_ms))
+            .push_bind(r.created_at);
+    });
+    // Batch sizes vary: the statement is not kept in the connection's cache.
+    query.build().persistent(false).execute(pool).await?;
     Ok(())
 }
 
-/// Inserts one record with `executor` (a transaction, or the pool for a commit of its own).
+/// Inserts one record with `executor` (the pool: a commit of its own).
 async fn insert<'c, E>(executor: E, record: &UsageRecord) -> Result<(), sqlx::Error>
 where
     E: Executor<'c, Database = Sqlite>,
