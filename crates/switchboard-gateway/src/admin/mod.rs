@@ -215,6 +215,22 @@ pub(super) fn object(
     }
 }
 
+/// Removes `name` from a `PATCH` body: absent or equal to `current` is fine; another name
+/// is a 400 (a `kind`, provider or model, is renamed by creating it anew).
+pub(super) fn keep_name(
+    patch: &mut serde_json::Map<String, serde_json::Value>,
+    current: &str,
+    kind: &str,
+) -> Result<(), GatewayError> {
+    match patch.remove("name") {
+        Some(new) if new.as_str() != Some(current) => Err(invalid(
+            "name",
+            &format!("cannot change; create a {kind} under the new name and delete this one"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Checks a provider name: 1 to 64 ASCII letters, digits, `.`, `_` or `-`.
 pub(super) fn check_name(param: &str, name: &str) -> Result<(), GatewayError> {
     let valid = !name.is_empty()

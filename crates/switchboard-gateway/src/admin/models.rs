@@ -15,7 +15,7 @@ use switchboard_core::GatewayError;
 use switchboard_state::{ModelRecord, NewModel, NewProvider, ProviderRecord, UnixMillis};
 
 use super::providers::{self, take_string};
-use super::{ACTOR, apply_catalog, check_name, conflict, invalid, object, state_error};
+use super::{ACTOR, apply_catalog, check_name, conflict, invalid, keep_name, object, state_error};
 use crate::Gateway;
 use crate::body::ResponseBody;
 use crate::catalog::records::{MODEL_SETTINGS, split_model};
@@ -170,14 +170,7 @@ pub(super) async fn update(
         return Err(read_only(name));
     }
     let mut patch = object(body)?;
-    if let Some(new_name) = patch.remove("name")
-        && new_name.as_str() != Some(name)
-    {
-        return Err(invalid(
-            "name",
-            "cannot change; create a model under the new name and delete this one",
-        ));
-    }
+    keep_name(&mut patch, name, "model")?;
     if let Some(field) = REMOTE.iter().find(|f| patch.contains_key(**f)) {
         return Err(invalid(
             field,

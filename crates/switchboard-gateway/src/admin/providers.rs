@@ -15,8 +15,8 @@ use switchboard_core::GatewayError;
 use switchboard_state::{DEFAULT_SECRET_FIELDS, ProviderRecord, StateError, UnixMillis};
 
 use super::{
-    ACTOR, apply_catalog, check_name, conflict, invalid, object, provider_rules, state_error,
-    upstream_url,
+    ACTOR, apply_catalog, check_name, conflict, invalid, keep_name, object, provider_rules,
+    state_error, upstream_url,
 };
 use crate::body::ResponseBody;
 use crate::config::ProviderConfig;
@@ -137,14 +137,7 @@ pub(super) async fn update(
         return Err(read_only(name));
     }
     let mut patch = object(body)?;
-    if let Some(new_name) = patch.remove("name")
-        && new_name.as_str() != Some(name)
-    {
-        return Err(invalid(
-            "name",
-            "cannot change; create a provider under the new name and delete this one",
-        ));
-    }
+    keep_name(&mut patch, name, "provider")?;
     let db = gateway.state().db().await?;
     let store = db.providers(gateway.inner.catalog.keyring());
     let current = match store.reveal(name).await {
