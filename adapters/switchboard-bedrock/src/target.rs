@@ -27,21 +27,23 @@ impl Target {
     /// The target for `region`: the configured `endpoint`, else the region's
     /// `https://bedrock-runtime.{region}.amazonaws.com`.
     pub(crate) fn new(endpoint: Option<&str>, region: String) -> Result<Self, String> {
-        // The region becomes part of a host name: only a region's characters may pass
-        // (`evil.example/` must not become `bedrock-runtime.evil.example/.amazonaws.com`).
-        let valid = !region.is_empty()
-            && region.len() <= 32
-            && region
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !valid {
-            return Err(format!(
-                "`region` {region:?} is not an AWS region name (such as `us-east-1`)"
-            ));
-        }
         let endpoint = match endpoint {
             Some(e) => e.trim_end_matches('/').to_owned(),
-            None => format!("https://bedrock-runtime.{region}.amazonaws.com"),
+            None => {
+                // The region becomes part of the host name: only a region's characters may
+                // pass (`evil.example/` must not make `bedrock-runtime.evil.example/...`).
+                let valid = !region.is_empty()
+                    && region.len() <= 32
+                    && region
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                if !valid {
+                    return Err(format!(
+                        "`region` {region:?} is not an AWS region name (such as `us-east-1`)"
+                    ));
+                }
+                format!("https://bedrock-runtime.{region}.amazonaws.com")
+            }
         };
         let uri: http::Uri = endpoint
             .parse()
