@@ -72,6 +72,30 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The stored-settings list names only real model keys: a key the list holds that
+    /// `ModelConfig` does not know would be accepted by the admin API and then dropped.
+    #[test]
+    fn every_listed_setting_is_a_model_key() {
+        let mut section = json!({"name": "m", "provider": "p", "model": "x", "deployments": []});
+        for key in MODEL_SETTINGS {
+            // A valid value of each: an empty list, object or a number, by the key.
+            section[*key] = match *key {
+                "aliases" | "fallbacks" | "content_policy_fallbacks" => json!([]),
+                "price" => json!({"input": 1.0, "output": 2.0}),
+                "limits" | "policy" => json!({}),
+                _ => json!(1),
+            };
+        }
+        section["not_a_setting"] = json!(1);
+        let mut ignored = Vec::new();
+        let parsed = serde_ignored::deserialize::<_, _, ModelConfig>(&section, |path| {
+            ignored.push(path.to_string());
+        });
+        assert!(parsed.is_ok(), "{parsed:?}");
+        // Only the planted key is unknown.
+        assert_eq!(ignored, ["not_a_setting"]);
+    }
+
     #[test]
     fn a_model_survives_the_round_trip_through_its_stored_form() {
         let body = json!({"name": "house", "provider": "up", "model": "gpt-4o-mini",
