@@ -8,7 +8,8 @@ use switchboard_state::{ModelRecord, RevealedProvider};
 use crate::config::{DeploymentConfig, ModelConfig, ProviderConfig};
 
 /// The keys of a model section other than its name and deployments: what a stored
-/// model's `config` column may hold.
+/// model's `config` column may hold. A field added to `ModelConfig` goes here too, or the
+/// admin API refuses it (a test checks that every key listed is a `ModelConfig` key).
 pub(crate) const MODEL_SETTINGS: &[&str] = &[
     "aliases",
     "fallbacks",
