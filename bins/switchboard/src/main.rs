@@ -18,6 +18,13 @@ use switchboard_gateway::{Gateway, Server, shutdown_signal};
 
 use crate::cli::{Cli, Command};
 
+/// mimalloc instead of the system allocator (feature `mimalloc`, on by default): the gateway
+/// allocates and frees many short-lived buffers per request, and glibc's malloc was about a
+/// fifth of its CPU on the translated path (docs/performance.md, "Hot path changes").
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let source = match &cli.config {
