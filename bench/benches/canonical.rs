@@ -81,3 +81,15 @@ fn chunks_roundtrip(bencher: Bencher) {
         }
     });
 }
+
+/// Every chunk of the same stream parsed only: what an adapter does per upstream chunk.
+#[divan::bench]
+fn chunks_parse(bencher: Bencher) {
+    let chunks = sse_data(OPENAI_STREAM);
+    bencher.counter(ItemsCount::new(chunks.len())).bench(|| {
+        for data in black_box(&chunks) {
+            let chunk: ChatChunk = serde_json::from_slice(data).expect("a chat chunk");
+            black_box(chunk);
+        }
+    });
+}

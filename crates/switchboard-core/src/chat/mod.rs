@@ -12,12 +12,14 @@
 //! - `response_format.rs`: [`ResponseFormat`].
 //! - `response.rs`: [`ChatResponse`]; `chunk.rs`: [`ChatChunk`]; `usage.rs`: [`Usage`];
 //!   `finish_reason.rs`: [`FinishReason`].
-//! - `serde_helpers.rs`: the `null`-keeping field helpers the types above share.
+//! - `serde_helpers.rs`: the `null`-keeping field helpers the types above share;
+//!   `open_object.rs`: the hand-written `Deserialize` of the stream types (no `flatten`).
 
 mod chunk;
 mod content;
 mod finish_reason;
 mod message;
+mod open_object;
 mod request;
 mod response;
 mod response_format;

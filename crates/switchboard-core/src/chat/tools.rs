@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::open_object::deserialize_open_object;
+
 fn function_type() -> String {
     "function".to_owned()
 }
@@ -202,19 +204,18 @@ impl FunctionCall {
 /// The first piece of a call usually carries `id`, `type` and `function.name`; later
 /// pieces carry only `index` and more `function.arguments` text. Pieces with the same
 /// `index` belong to the same call. Some providers repeat `"id": ""` on later pieces.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ToolCallDelta {
     /// Which call of the choice this piece belongs to (not always starting at 0).
-    #[serde(default)]
     pub index: u32,
     /// The call's id, on the first piece.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The call kind, on the first piece.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// The function name and/or a piece of the arguments.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub function: Option<FunctionCallDelta>,
     /// Fields we do not model, kept verbatim.
     #[serde(flatten)]
@@ -222,15 +223,27 @@ pub struct ToolCallDelta {
 }
 
 /// The function part of a [`ToolCallDelta`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct FunctionCallDelta {
     /// The function's name, usually only on the first piece.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The next piece of the arguments' JSON text.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub arguments: Option<String>,
     /// Fields we do not model, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+deserialize_open_object!(ToolCallDelta, "a tool call delta" {
+    index: "index" => or_default,
+    id: "id" => or_default,
+    r#type: "type" => or_default,
+    function: "function" => or_default,
+});
+
+deserialize_open_object!(FunctionCallDelta, "a function call delta" {
+    name: "name" => or_default,
+    arguments: "arguments" => or_default,
+});
