@@ -38,6 +38,10 @@ const FILE_CONNECTIONS: u32 = 8;
 #[derive(Clone, Debug)]
 pub struct Database {
     pool: SqlitePool,
+    /// The usage writer's connection: for a file, a pool of one connection of its own, so
+    /// that its page cache stays warm between batches (a write on another connection makes
+    /// SQLite drop a connection's cache); for `:memory:`, `pool` itself.
+    usage_pool: SqlitePool,
     failures: Arc<AtomicU64>,
     /// The group-commit writer of usage records, shared by every clone; its task starts
     /// on the first record and ends when the database closes or its last clone drops.
@@ -87,11 +91,24 @@ impl Database {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
-        let pool = pool.connect_with(options).await.map_err(open_err)?;
+        let pool = pool.connect_with(options.clone()).await.map_err(open_err)?;
         migrate::migrator().run(&pool).await?;
+        let usage_pool = if memory {
+            pool.clone()
+        } else {
+            // The idle pool hands its connections out in turn, so without this every
+            // batch of usage records went to a connection whose cache the previous batch
+            // had made stale, and read its pages again (a sixth of a request's CPU).
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options)
+                .await
+                .map_err(open_err)?
+        };
         tracing::debug!(path = %label, "state database open");
         Ok(Self {
             pool,
+            usage_pool,
             failures: Arc::new(AtomicU64::new(0)),
             usage_writer: Arc::new(UsageWriter::new()),
         })
@@ -127,6 +144,7 @@ impl Database {
     /// already queued are written first; records given after this fail.
     pub async fn close(&self) {
         self.usage_writer.close().await;
+        self.usage_pool.close().await;
         self.pool.close().await;
     }
 
@@ -172,6 +190,11 @@ impl Database {
     }
 
     /// The group-commit writer behind [`UsageStore::record`].
+    /// The connection pool usage records are written with (see `usage_pool`).
+    pub(crate) fn usage_pool(&self) -> &SqlitePool {
+        &self.usage_pool
+    }
+
     pub(crate) fn usage_writer(&self) -> &UsageWriter {
         &self.usage_writer
     }

@@ -17,11 +17,17 @@ use sqlx::SqlSafeStr as _;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 /// `(version, description, SQL)` of every migration, in order.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "initial", include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("../migrations/0001_initial.sql")),
+    (
+        2,
+        "usage request id index",
+        include_str!("../migrations/0002_usage_request_id_index.sql"),
+    ),
+];
 
 /// The schema version this build brings a database to: the highest migration version.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The migrator over [`MIGRATIONS`].
 pub(crate) fn migrator() -> Migrator {

@@ -99,7 +99,7 @@ impl UsageStore {
         let result = self
             .db
             .usage_writer()
-            .write(self.db.pool(), record.clone())
+            .write(self.db.usage_pool(), record.clone())
             .await;
         self.db.track("usage.record", result)
     }

@@ -68,3 +68,25 @@ async fn durability_settings_are_on() {
         .unwrap();
     assert!(busy >= 1000, "{busy}");
 }
+
+#[tokio::test]
+async fn usage_records_have_no_request_id_index() {
+    // Migration 2 dropped it: nothing looks records up by request id.
+    let (db, _, _dir) = file_db().await;
+    let indexes: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage_records' \
+         AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        indexes,
+        [
+            "usage_records_created_at",
+            "usage_records_key_time",
+            "usage_records_model_time",
+            "usage_records_provider_time"
+        ]
+    );
+}

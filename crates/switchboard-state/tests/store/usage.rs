@@ -303,6 +303,14 @@ async fn the_writer_task_ends_with_the_database() {
             .record(&usage(None, "gpt-4o", 200, 1, JAN_1))
             .await
             .unwrap();
+        // Returning a connection to its pool may run as a short task of its own, which
+        // waits for the connection's thread: give it up to 5 s to end.
+        for _ in 0..500 {
+            if alive() <= before + 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         assert_eq!(alive(), before + 1, "one writer task, close {close}");
         if close {
             tokio::time::timeout(Duration::from_secs(10), db.close())
