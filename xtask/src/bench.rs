@@ -145,7 +145,7 @@ pub fn run(root: &Path, quick: bool) -> Result<(), Failure> {
     };
     let busy_before = procfs::busy_percent(BUSY_SAMPLE);
 
-    let setup = Setup::start(&bin, &dir, State::Memory, gateway, others)?;
+    let setup = Setup::start(&bin, &dir, State::Ram, gateway, others)?;
     let measuring = Instant::now();
     let results = scenarios::run_all(&setup, &plan, &dir)?;
     // The first gateway and upstream are gone before the second pair starts.

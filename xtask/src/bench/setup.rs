@@ -27,16 +27,24 @@ pub const TRANSLATE_PREFIX: &str = "responses/";
 /// either way (`responses.store = "memory"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
-    /// `:memory:`: the figures are the gateway's own work.
-    Memory,
+    /// A database file on a RAM-backed filesystem ([`RAM_FS`]), deleted before the start and
+    /// after the run: the gateway does all its production work (WAL, group commit) but never
+    /// waits for a disk, so the figures are its own work. Usage records live in the page
+    /// cache, as they do in production, not in the gateway's memory as with `:memory:`,
+    /// where every record would count in its RSS. Without [`RAM_FS`], `:memory:`.
+    Ram,
     /// A database file, [`STATE_FILE`] under the setup's folder, deleted before the start so
     /// that each run begins empty: every model request waits for its usage record's commit
     /// (WAL, `synchronous = FULL`), as with the default configuration.
     Disk,
 }
 
-/// The state database of [`State::Disk`], relative to the setup's folder.
+/// The state database of [`State::Disk`], relative to the setup's folder, and of
+/// [`State::Ram`], relative to its folder under [`RAM_FS`].
 pub const STATE_FILE: &str = "state/switchboard.db";
+
+/// The RAM-backed filesystem of [`State::Ram`] (tmpfs on Linux).
+pub const RAM_FS: &str = "/dev/shm";
 
 /// The running upstream and gateway. Dropping it kills both, the gateway first.
 pub struct Setup {
@@ -54,8 +62,20 @@ pub struct Setup {
     pub load_launch: Launch,
     /// The gateway's log (stderr).
     pub gateway_log: PathBuf,
-    /// The state database file, with [`State::Disk`].
+    /// The state database file; `None` for `:memory:`.
     pub state_file: Option<PathBuf>,
+    /// The folder of a [`State::Ram`] database, removed when the setup is dropped (after
+    /// the gateway, which is declared first, was killed).
+    _ram_dir: Option<RamDir>,
+}
+
+/// A folder under [`RAM_FS`], removed with everything in it when dropped.
+struct RamDir(PathBuf);
+
+impl Drop for RamDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
 }
 
 impl Setup {
@@ -69,9 +89,14 @@ impl Setup {
         gateway: Launch,
         others: Launch,
     ) -> Result<Self, Failure> {
-        let state_file = match state {
-            State::Memory => None,
-            State::Disk => Some(fresh_state_file(dir)?),
+        let ram_dir = match state {
+            State::Ram => ram_dir(),
+            State::Disk => None,
+        };
+        let state_file = match (state, &ram_dir) {
+            (State::Ram, Some(ram)) => Some(fresh_state_file(&ram.0)?),
+            (State::Ram, None) => None,
+            (State::Disk, _) => Some(fresh_state_file(dir)?),
         };
         let state_path = state_file
             .as_deref()
@@ -123,6 +148,7 @@ impl Setup {
             load_launch: others,
             gateway_log,
             state_file,
+            _ram_dir: ram_dir,
         })
     }
 
@@ -135,6 +161,16 @@ impl Setup {
     pub fn upstream_pid(&self) -> u32 {
         self.upstream.pid()
     }
+}
+
+/// A folder of this process under [`RAM_FS`], or `None` when there is none to write to.
+fn ram_dir() -> Option<RamDir> {
+    let root = Path::new(RAM_FS);
+    if !root.is_dir() {
+        return None;
+    }
+    let dir = root.join(format!("switchboard-bench-{}", std::process::id()));
+    fs::create_dir_all(&dir).ok().map(|()| RamDir(dir))
 }
 
 /// [`STATE_FILE`] under `dir`, absolute, with its folder emptied (the database, its WAL and

@@ -1,10 +1,10 @@
 //! Chat with the state on disk: what the default, durable state costs.
 //!
-//! The other scenarios run against a gateway whose state is in memory, so they measure the
-//! gateway's own work. With the default configuration the state is a SQLite file (WAL,
-//! `synchronous = FULL`), and every model request waits until its usage record is committed
-//! and fsynced before the client sees the end of the response; records that queue during a
-//! commit share the next one (group commit). These scenarios run the closed-loop chat
+//! The other scenarios run against a gateway whose state file is on a RAM-backed filesystem,
+//! so they measure the gateway's own work. With the default configuration the state file is
+//! on disk (WAL, `synchronous = FULL`), and every model request waits until its usage record
+//! is committed and fsynced before the client sees the end of the response; records that
+//! queue during a commit share the next one (group commit). These scenarios run the closed-loop chat
 //! scenario and the lowest fixed rate again against a second gateway started with
 //! [`State::Disk`], measured the same way (interleaved with direct runs), so the rows show
 //! what durable usage records add to throughput, latency and CPU on this machine's disk.
