@@ -164,13 +164,33 @@ impl Setup {
 }
 
 /// A folder of this process under [`RAM_FS`], or `None` when there is none to write to.
+/// Folders of runs that were killed before they could remove theirs (their process is gone)
+/// are removed first: what they hold would take RAM until the next reboot.
 fn ram_dir() -> Option<RamDir> {
     let root = Path::new(RAM_FS);
     if !root.is_dir() {
         return None;
     }
-    let dir = root.join(format!("switchboard-bench-{}", std::process::id()));
+    if let Ok(entries) = fs::read_dir(root) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if let Some(pid) = name.to_str().and_then(ram_dir_pid)
+                && !Path::new("/proc").join(pid.to_string()).exists()
+            {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let dir = root.join(format!("{RAM_DIR_PREFIX}{}", std::process::id()));
     fs::create_dir_all(&dir).ok().map(|()| RamDir(dir))
+}
+
+/// The start of the name of a [`State::Ram`] folder; the process id follows.
+const RAM_DIR_PREFIX: &str = "switchboard-bench-";
+
+/// The process id in the name of a [`State::Ram`] folder, or `None` for any other name.
+fn ram_dir_pid(name: &str) -> Option<u32> {
+    name.strip_prefix(RAM_DIR_PREFIX)?.parse().ok()
 }
 
 /// [`STATE_FILE`] under `dir`, absolute, with its folder emptied (the database, its WAL and
@@ -249,6 +269,19 @@ mod tests {
             "{disk}"
         );
         assert!(disk.contains("store = \"memory\""), "{disk}");
+    }
+
+    #[test]
+    fn only_bench_folders_name_a_process() {
+        assert_eq!(ram_dir_pid("switchboard-bench-4242"), Some(4242));
+        for other in [
+            "switchboard-bench-",
+            "switchboard-bench-x1",
+            "sem.lock",
+            "4242",
+        ] {
+            assert_eq!(ram_dir_pid(other), None, "{other}");
+        }
     }
 
     #[test]
