@@ -326,7 +326,11 @@ async fn the_responses_api_runs_a_tool_loop_over_deepseek() {
             .unwrap()
             .iter()
             .any(|m| m["role"] == "tool");
-        Reply::sse(&wire(if answered { REASONING_SSE } else { TOOL_SSE }))
+        match (answered, body["stream"] == true) {
+            (true, false) => Reply::json(REASONING_JSON),
+            (true, true) => Reply::sse(&wire(REASONING_SSE)),
+            (false, _) => Reply::sse(&wire(TOOL_SSE)),
+        }
     })
     .await;
     let gw = gateway(&upstream, "").await;

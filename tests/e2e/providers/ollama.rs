@@ -9,6 +9,8 @@ use crate::responses::{assert_well_formed, events};
 
 const TEXT: &str =
     include_str!("../../../adapters/switchboard-ollama/fixtures/chat-stream-text.docs.ndjson");
+const TEXT_JSON: &str =
+    include_str!("../../../adapters/switchboard-ollama/fixtures/chat-nonstream-text.docs.json");
 const TOOLS: &str =
     include_str!("../../../adapters/switchboard-ollama/fixtures/chat-stream-tool-call.docs.ndjson");
 const THINKING: &str = include_str!(
@@ -323,7 +325,8 @@ async fn models_come_from_api_tags() {
 
 #[tokio::test]
 async fn the_responses_api_with_a_tool_call() {
-    // Calls get_weather until the conversation carries the tool's result.
+    // Calls get_weather until the conversation carries the tool's result; answers a
+    // request with `"stream": false` in one body, as Ollama does.
     let upstream = Upstream::start(|s| {
         chat_only(s, |body| {
             let answered = body["messages"]
@@ -331,10 +334,10 @@ async fn the_responses_api_with_a_tool_call() {
                 .unwrap()
                 .iter()
                 .any(|m| m["role"] == "tool");
-            if answered {
-                ndjson(TEXT)
-            } else {
-                ndjson(TOOLS)
+            match (answered, body["stream"] == false) {
+                (true, true) => Reply::json(TEXT_JSON),
+                (true, false) => ndjson(TEXT),
+                (false, _) => ndjson(TOOLS),
             }
         })
     })
@@ -379,7 +382,11 @@ async fn the_responses_api_with_a_tool_call() {
     assert_eq!(second.status, 200, "{}", second.text());
     let r = second.json();
     schema::validate("Response", &r);
-    assert_eq!(r["output"][0]["content"][0]["text"], "The");
+    assert_eq!(
+        r["output"][0]["content"][0]["text"],
+        "Hello! How are you today?"
+    );
+    assert_eq!(upstream.seen()[1].json()["stream"], false);
 
     // Ollama got the history in its own shape: object arguments, tool_name on the result.
     let sent = upstream.seen()[1].json();

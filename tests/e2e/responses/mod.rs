@@ -53,7 +53,9 @@ pub(super) fn assert_well_formed(events: &[Value]) {
     assert_eq!(added, (0..added.len() as u64).collect::<Vec<_>>());
 }
 
-/// A chat-only upstream that calls `get_weather` until it sees the tool's result.
+/// A chat-only upstream that calls `get_weather` until it sees the tool's result. It
+/// answers in the mode asked: a stream for `"stream": true`, one `chat.completion`
+/// otherwise, with the same content.
 pub(super) fn weather_upstream(seen: &Seen) -> Reply {
     let body = seen.json();
     let answered = body["messages"]
@@ -61,21 +63,27 @@ pub(super) fn weather_upstream(seen: &Seen) -> Reply {
         .unwrap()
         .iter()
         .any(|m| m["role"] == "tool");
-    if answered {
-        Reply::sse(concat!(
+    let streams = body["stream"] == true;
+    match (answered, streams) {
+        (true, true) => Reply::sse(concat!(
             "data: {\"id\":\"c2\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"It is sunny.\"},\"finish_reason\":null}]}\n\n",
             "data: {\"id\":\"c2\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
             "data: {\"id\":\"c2\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":30,\"completion_tokens\":4,\"total_tokens\":34}}\n\n",
             "data: [DONE]\n\n"
-        ))
-    } else {
-        Reply::sse(concat!(
+        )),
+        (true, false) => Reply::json(
+            r#"{"id":"c2","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"It is sunny."},"finish_reason":"stop"}],"usage":{"prompt_tokens":30,"completion_tokens":4,"total_tokens":34}}"#,
+        ),
+        (false, true) => Reply::sse(concat!(
             "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"reasoning_content\":\"Need the weather.\"},\"finish_reason\":null}]}\n\n",
             "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_w1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\"}}]},\"finish_reason\":null}]}\n\n",
             "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Paris\\\"}\"}}]},\"finish_reason\":null}]}\n\n",
             "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n",
             "data: [DONE]\n\n"
-        ))
+        )),
+        (false, false) => Reply::json(
+            r#"{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":null,"reasoning_content":"Need the weather.","tool_calls":[{"id":"call_w1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":20,"completion_tokens":9,"total_tokens":29}}"#,
+        ),
     }
 }
 
