@@ -119,11 +119,17 @@ async fn translated(
     // folded: one JSON body to read instead of a frame per token (see `fold_answer`).
     let answer = call.within_total(adapter.chat(&call.cx, chat)).await?;
     let response = fold_answer(&answer, stream, log);
-    let text = serde_json::to_string(&response)
+    let json = serde_json::value::to_raw_value(&response)
         .map_err(|e| GatewayError::internal(format!("could not encode the response: {e}")))?;
-    if let Some(target) = target {
-        target.save(&response, text.clone()).await;
-    }
+    let text = match target {
+        // The store keeps the JSON as it is; the client gets a copy of its text.
+        Some(target) => {
+            let text = json.get().to_owned();
+            target.save(&response, json).await;
+            text
+        }
+        None => Box::<str>::from(json).into_string(),
+    };
     Ok(respond::json(StatusCode::OK, text))
 }
 

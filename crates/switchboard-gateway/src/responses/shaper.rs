@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::BytesMut;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use switchboard_core::GatewayError;
 use switchboard_core::chat::ChatChunk;
 use switchboard_core::responses::{
@@ -25,10 +26,10 @@ pub(super) struct StoreTarget {
 }
 
 impl StoreTarget {
-    /// Stores the finished `response`, whose JSON text is `text`. A failed write is
-    /// logged, not fatal to the client's answer (which is already on its way).
-    pub(super) async fn save(self, response: &ResponseObject, text: String) {
-        let stored = stored_response(response, text, self.previous_response_id, &self.input_items);
+    /// Stores the finished `response`, whose JSON is `json`. A failed write is logged,
+    /// not fatal to the client's answer (which is already on its way).
+    pub(super) async fn save(self, response: &ResponseObject, json: Box<RawValue>) {
+        let stored = stored_response(response, json, self.previous_response_id, &self.input_items);
         let result = match stored {
             Ok(record) => self.store.put(record).await,
             Err(e) => Err(e),
@@ -53,8 +54,8 @@ impl ResponsesShaper {
     async fn save(&mut self) {
         if let Some(target) = self.target.take() {
             let response = self.stream.response();
-            match serde_json::to_string(response) {
-                Ok(text) => target.save(response, text).await,
+            match serde_json::value::to_raw_value(response) {
+                Ok(json) => target.save(response, json).await,
                 Err(e) => tracing::warn!(error = %e, "could not encode the response to store it"),
             }
         }

@@ -27,11 +27,12 @@ pub use memory::{MemoryStore, StoreLimits};
 /// the in-memory store ignores its `created_at` and `expires_at` (it has its own TTL).
 pub use switchboard_state::StoredResponse;
 
-/// A record of `response` (its JSON text `response_text`) with the request's own
-/// `input_items`, indexed by the ids of its input and output items.
+/// A record of `response` (its JSON `response_json`, as encoded for the client: taken as
+/// it is, not parsed again) with the request's own `input_items`, indexed by the ids of
+/// its input and output items.
 pub fn stored_response(
     response: &ResponseObject,
-    response_text: String,
+    response_json: Box<RawValue>,
     previous_response_id: Option<String>,
     input_items: &[Value],
 ) -> Result<StoredResponse, GatewayError> {
@@ -47,7 +48,7 @@ pub fn stored_response(
     Ok(StoredResponse {
         id: response.id.clone(),
         previous_response_id,
-        response: RawValue::from_string(response_text).map_err(encode)?,
+        response: response_json,
         input_items: serde_json::value::to_raw_value(input_items).map_err(encode)?,
         item_ids,
         expires_at: None,
