@@ -55,6 +55,8 @@ pub(crate) struct Inner {
     pub(crate) routing: RoutingConfig,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) state: Arc<StateHandle>,
+    /// `state.usage_retention_days` (0: keep every usage record).
+    pub(crate) usage_retention_days: u32,
     /// Where every limit's counters live (virtual keys' limits are built per request).
     pub(crate) counters: Arc<dyn LimitCounters>,
     /// The same counters, to save them in the state database and restore them at start.
@@ -286,6 +288,7 @@ impl Gateway {
                 shutdown_grace: secs(server.shutdown_grace),
                 store: response_store(config, &state),
                 state,
+                usage_retention_days: config.state.usage_retention_days,
                 counters,
                 memory_counters,
                 heartbeat: secs(config.responses.heartbeat),

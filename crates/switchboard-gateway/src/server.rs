@@ -16,6 +16,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::Gateway;
 use crate::limits::{CounterSaver, restore, spawn_saver};
+use crate::usage::{PRUNE_INTERVAL, UsagePruner, spawn_pruner};
 
 /// How long a TLS client has to finish its handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -27,6 +28,8 @@ pub struct Server {
     tls: Option<TlsAcceptor>,
     /// Saves the limit counters while serving; flushed at shutdown.
     saver: Option<CounterSaver>,
+    /// Deletes usage records past their retention while serving.
+    pruner: Option<UsagePruner>,
 }
 
 /// How often changed limit counters are saved: what a crash can lose.
@@ -81,11 +84,17 @@ impl Server {
         let saver = keep_counters(&gateway).await;
         let tls = gateway.inner.tls.clone();
         let listener = TcpListener::bind(addr).await?;
+        let pruner = spawn_pruner(
+            gateway.inner.state.clone(),
+            gateway.inner.usage_retention_days,
+            PRUNE_INTERVAL,
+        );
         Ok(Self {
             gateway,
             listener,
             tls,
             saver,
+            pruner,
         })
     }
 
@@ -107,6 +116,7 @@ impl Server {
             listener,
             tls,
             saver,
+            pruner,
         } = self;
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder
@@ -155,6 +165,7 @@ impl Server {
                 tracing::warn!("grace period over: closing the remaining connections");
             }
         }
+        drop(pruner);
         if let Some(saver) = saver {
             saver.flush().await;
         }

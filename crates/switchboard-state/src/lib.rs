@@ -46,4 +46,4 @@ pub use secrets::DEFAULT_SECRET_FIELDS;
 pub use time::{
     UnixMillis, civil_from_days, days_from_civil, now_ms, utc_day, utc_day_start, utc_month_start,
 };
-pub use usage::{GroupBy, UsageFilter, UsageRecord, UsageRow, UsageStore, to_csv};
+pub use usage::{GroupBy, PRUNE_BATCH, UsageFilter, UsageRecord, UsageRow, UsageStore, to_csv};

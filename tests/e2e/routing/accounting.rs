@@ -151,3 +151,62 @@ async fn a_virtual_key_works_until_revoked_expired_or_over_budget() {
         .await;
     assert_eq!(wrong.status, 401);
 }
+
+#[tokio::test]
+async fn usage_records_past_their_retention_are_deleted_at_start() {
+    let up = healthy().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let day = 86_400_000;
+    let now = now_ms();
+    let db = Database::open(&path).await.unwrap();
+    // Two records older than 40 days, one 39 days old, one from now.
+    for (i, age_days) in [100, 41, 39, 0].into_iter().enumerate() {
+        let record = switchboard_state::UsageRecord {
+            request_id: format!("req-{i}"),
+            key_id: None,
+            model: "m".into(),
+            provider: "up".into(),
+            status: 200,
+            prompt_tokens: 1,
+            completion_tokens: 1,
+            cached_tokens: 0,
+            estimated: false,
+            cost_usd: 0.0,
+            latency_ms: 1,
+            created_at: now - age_days * day,
+        };
+        db.usage().record(&record).await.unwrap();
+    }
+    let toml = format!(
+        "[state]\npath = \"{}\"\nusage_retention_days = 40\n{}\n[[models]]\nname = \"m\"\nprovider = \"up\"\n",
+        path.display(),
+        provider("up", &up.base_url())
+    );
+    let gw = TestGateway::start(&toml).await;
+    // The first round runs as the server starts; wait for it (bounded).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while db.usage().count().await.unwrap() != 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "old records still there"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let kept = db
+        .usage()
+        .aggregate(&Default::default(), &[switchboard_state::GroupBy::Day])
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    // New requests are still recorded.
+    let client = Client::new(gw.url());
+    assert_eq!(
+        client
+            .post("/v1/chat/completions", chat("m", false))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(db.usage().count().await.unwrap(), 3);
+}

@@ -8,7 +8,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 
 use super::env_compat::EnvDefaults;
-use super::{Config, ConfigErrors, ModelConfig};
+use super::{Config, ConfigErrors, MIN_USAGE_RETENTION_DAYS, ModelConfig};
 
 /// The file the gateway looks for in its working directory when given none.
 pub const DEFAULT_FILE: &str = "switchboard.toml";
@@ -188,6 +188,13 @@ fn check(config: &Config, notes: &mut Vec<String>) -> ConfigErrors {
         errors.push(
             "responses.store_max_entries and responses.store_max_bytes must be greater than 0",
         );
+    }
+    let retention = config.state.usage_retention_days;
+    if retention != 0 && retention < MIN_USAGE_RETENTION_DAYS {
+        errors.push(format!(
+            "state.usage_retention_days = {retention}: use 0 to keep every usage record, or at least \
+             {MIN_USAGE_RETENTION_DAYS} (budgets read the current month's records)"
+        ));
     }
     if server.max_body_bytes == 0 {
         errors.push("server.max_body_bytes must be greater than 0");

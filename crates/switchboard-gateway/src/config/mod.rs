@@ -21,6 +21,6 @@ pub use routing::{
 pub use telemetry::TelemetryConfig;
 pub(crate) use types::secs;
 pub use types::{
-    Config, LogConfig, LogFormat, ModelConfig, ProviderConfig, ResponsesConfig, ServerConfig,
-    StateConfig, StoreKind, TlsConfig, UpstreamConfig,
+    Config, LogConfig, LogFormat, MIN_USAGE_RETENTION_DAYS, ModelConfig, ProviderConfig,
+    ResponsesConfig, ServerConfig, StateConfig, StoreKind, TlsConfig, UpstreamConfig,
 };

@@ -143,13 +143,22 @@ pub struct StateConfig {
     /// provider secrets created at run time are encrypted with. `SWITCHBOARD_MASTER_KEY`
     /// wins over it. Default none: the admin API refuses to store a provider secret.
     pub master_key_file: Option<PathBuf>,
+    /// Days a usage record is kept: older ones are deleted at start and every hour. `0`
+    /// (the default) keeps every record; otherwise at least [`MIN_USAGE_RETENTION_DAYS`],
+    /// since budgets read this month's records.
+    pub usage_retention_days: u32,
 }
+
+/// The shortest usage retention accepted: a month's budget reads records from the first of
+/// the month (up to 31 days back), plus a day for time zones of whoever reads the reports.
+pub const MIN_USAGE_RETENTION_DAYS: u32 = 32;
 
 impl Default for StateConfig {
     fn default() -> Self {
         Self {
             path: "switchboard-data/switchboard.db".to_owned(),
             master_key_file: None,
+            usage_retention_days: 0,
         }
     }
 }

@@ -22,6 +22,10 @@ pub(crate) use writer::UsageWriter;
 
 use aggregate::{Grouper, Sample};
 
+/// The most usage records [`UsageStore::prune_before`] deletes in one transaction: a few
+/// milliseconds of holding the write lock.
+pub const PRUNE_BATCH: i64 = 2_000;
+
 /// What one completed request used and cost.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UsageRecord {
@@ -171,6 +175,39 @@ impl UsageStore {
         .fetch_one(self.db.pool())
         .await?;
         Ok(total)
+    }
+
+    /// Deletes the records created before `before`, oldest first, in transactions of at
+    /// most [`PRUNE_BATCH`] rows so that the usage writer never waits long for the write
+    /// lock. Returns how many were deleted. Stops at the first failure, which is logged and
+    /// counted; what was deleted until then stays deleted.
+    pub async fn prune_before(&self, before: UnixMillis) -> Result<u64, StateError> {
+        let mut deleted = 0;
+        loop {
+            let result = async {
+                let mut tx = self.db.begin_write().await?;
+                // The `created_at` index finds the oldest rows without a scan.
+                let done = sqlx::query(
+                    "DELETE FROM usage_records WHERE rowid IN \
+                     (SELECT rowid FROM usage_records WHERE created_at < $1 \
+                      ORDER BY created_at LIMIT $2)",
+                )
+                .bind(before)
+                .bind(PRUNE_BATCH)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected())
+            }
+            .await;
+            let batch = self.db.track("usage.prune", result)?;
+            deleted += batch;
+            if batch < PRUNE_BATCH as u64 {
+                return Ok(deleted);
+            }
+            // Let the usage writer and readers in between two batches.
+            tokio::task::yield_now().await;
+        }
     }
 
     /// How many records are stored.

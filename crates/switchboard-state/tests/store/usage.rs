@@ -329,3 +329,29 @@ async fn the_writer_task_ends_with_the_database() {
         assert!(alive() <= before, "the writer task ended, close {close}");
     }
 }
+
+#[tokio::test]
+async fn prune_deletes_only_older_records_across_several_batches() {
+    let (db, _path, _dir) = file_db().await;
+    let store = db.usage();
+    // More old records than one batch holds, so pruning takes several transactions.
+    let old = switchboard_state::PRUNE_BATCH as u64 + 500;
+    let cutoff = JAN_1 + 10 * DAY;
+    let records: Vec<_> = (0..old)
+        .map(|i| usage(Some("key-a"), "gpt-4o", 200, i, JAN_1 + i as i64))
+        .chain((0..10).map(|i| usage(Some("key-a"), "gpt-4o", 200, i, cutoff + i as i64)))
+        .collect();
+    for chunk in records.chunks(256) {
+        let written = join_all(chunk.iter().map(|r| store.record(r))).await;
+        assert!(written.iter().all(Result::is_ok));
+    }
+    assert_eq!(store.count().await.unwrap(), old + 10);
+
+    assert_eq!(store.prune_before(cutoff).await.unwrap(), old);
+    assert_eq!(store.count().await.unwrap(), 10);
+    // The record made exactly at the cutoff is kept; the spend from it still counts.
+    assert_eq!(store.spend("key-a", cutoff).await.unwrap(), 2.5);
+    // Nothing left to prune.
+    assert_eq!(store.prune_before(cutoff).await.unwrap(), 0);
+    assert_eq!(db.write_failures(), 0);
+}

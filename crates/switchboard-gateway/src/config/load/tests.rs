@@ -232,6 +232,33 @@ fn all_semantic_errors_are_listed_together() {
 }
 
 #[test]
+fn usage_retention_is_off_or_at_least_a_month() {
+    run(|_| {
+        let toml =
+            |days: u32| ConfigSource::Toml(format!("[state]\nusage_retention_days = {days}\n"));
+        let errs = errors(toml(7));
+        assert_eq!(errs.len(), 1, "{errs:#?}");
+        assert!(
+            errs[0].contains("state.usage_retention_days = 7"),
+            "{errs:#?}"
+        );
+        for days in [0, MIN_USAGE_RETENTION_DAYS, 400] {
+            let loaded = load(toml(days)).unwrap();
+            assert_eq!(loaded.config.state.usage_retention_days, days);
+        }
+        assert_eq!(
+            load(ConfigSource::Default)
+                .unwrap()
+                .config
+                .state
+                .usage_retention_days,
+            0
+        );
+        Ok(())
+    });
+}
+
+#[test]
 fn listen_override_applies_last() {
     run(|jail| {
         jail.set_env("SWITCHBOARD__SERVER__LISTEN", "127.0.0.1:1");
