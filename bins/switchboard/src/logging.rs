@@ -4,13 +4,15 @@
 //! Lines are formatted on the request's thread but written to stderr by a background
 //! thread (tracing-appender's non-blocking writer), so a slow log pipe never stalls a
 //! request. It is not lossy: when its buffer of lines is full, writers wait rather than
-//! drop an access log line.
+//! drop an access log line. Text lines write their fields with [`FastFields`].
 
 use std::io::IsTerminal;
 
 use switchboard_gateway::config::{LogConfig, LogFormat};
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
+
+use crate::log_fields::FastFields;
 
 /// Installs the global subscriber. Keep the guard for the life of the process: dropping it
 /// flushes the lines still buffered.
@@ -38,7 +40,7 @@ pub fn init(config: &LogConfig) -> WorkerGuard {
         .with_writer(writer);
     let _ = match config.format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Text => builder.fmt_fields(FastFields::default()).try_init(),
     };
     guard
 }

@@ -6,6 +6,7 @@
 mod cli;
 mod doctor;
 mod linked;
+mod log_fields;
 mod logging;
 mod rotate;
 
