@@ -1,5 +1,5 @@
-//! `cargo xtask bench [--quick]`: the gateway's cost, measured against the same load sent
-//! straight to the upstream.
+//! `cargo xtask bench [--quick | --instructions]`: the gateway's cost, measured against
+//! the same load sent straight to the upstream.
 //!
 //! It builds release binaries (`switchboard`, and `bench-upstream` and `bench-load` of
 //! package `switchboard-bench`), starts the mock upstream and the gateway on 127.0.0.1 (the
@@ -18,7 +18,12 @@
 //! never fails the command. It fails only when the harness itself breaks: a build, a
 //! process that does not start, a load run that does not finish or answers nothing.
 //! Every child process is killed when this returns, on every path.
+//!
+//! `--instructions` measures something else, in [`instructions`]: the instructions the
+//! gateway runs per request, counted by valgrind's callgrind, which repeat from run to run
+//! where times do not.
 
+pub mod instructions;
 mod load;
 mod process;
 mod procfs;
@@ -50,6 +55,34 @@ const BUSY_SAMPLE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Above this share of busy CPU (percent) outside our processes, the run is called noisy.
 const BUSY_NOISY: f64 = 10.0;
+
+/// What `cargo xtask bench` was asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// No option: the full run ([`Plan::FULL`]).
+    Full,
+    /// `--quick`: the smoke run ([`Plan::QUICK`]).
+    Quick,
+    /// `--instructions`: instructions per request under callgrind ([`instructions`]).
+    Instructions,
+}
+
+impl Mode {
+    /// The mode `args` (what follows `bench` on the command line) ask for: none, or one of
+    /// `--quick` and `--instructions`. The error is the first argument that does not fit.
+    pub fn parse(args: &[String]) -> Result<Self, String> {
+        let mode = match args.first().map(String::as_str) {
+            None => return Ok(Mode::Full),
+            Some("--quick") => Mode::Quick,
+            Some("--instructions") => Mode::Instructions,
+            Some(other) => return Err(other.to_owned()),
+        };
+        match args.get(1) {
+            Some(extra) => Err(extra.clone()),
+            None => Ok(mode),
+        }
+    }
+}
 
 /// How long and how hard each scenario runs.
 #[derive(Debug, Clone)]
@@ -113,20 +146,8 @@ pub fn run(root: &Path, quick: bool) -> Result<(), Failure> {
     // `--quick` is CI's smoke run: the `bench-quick` profile (release without LTO, more
     // codegen units) builds in about half the time; its figures are not the ones to quote.
     let profile = if quick { "bench-quick" } else { "release" };
-    run::cargo(
-        root,
-        &[
-            "build",
-            "--profile",
-            profile,
-            "-p",
-            "switchboard",
-            "-p",
-            "switchboard-bench",
-        ],
-    )?;
+    let bin = build(root, profile)?;
     let built = started.elapsed();
-    let bin = target_dir(root).join(profile);
     let dir = root.join(RUN_DIR);
     fs::create_dir_all(&dir)
         .map_err(|e| Failure::new(format!("cannot create {}: {e}", dir.display())))?;
@@ -138,10 +159,12 @@ pub fn run(root: &Path, quick: bool) -> Result<(), Failure> {
     let gateway = Launch {
         cpu: cpus.map(|(gateway, _)| gateway),
         nofile,
+        wrapper: &[],
     };
     let others = Launch {
         cpu: cpus.map(|(_, others)| others),
         nofile,
+        wrapper: &[],
     };
     let busy_before = procfs::busy_percent(BUSY_SAMPLE);
 
@@ -197,6 +220,24 @@ fn machine_note(machine: &Machine, before: Option<f64>, after: Option<f64>) -> S
             ""
         }
     )
+}
+
+/// Builds `switchboard` and the `switchboard-bench` binaries with cargo profile `profile`;
+/// returns the folder they are in.
+fn build(root: &Path, profile: &str) -> Result<PathBuf, Failure> {
+    run::cargo(
+        root,
+        &[
+            "build",
+            "--profile",
+            profile,
+            "-p",
+            "switchboard",
+            "-p",
+            "switchboard-bench",
+        ],
+    )?;
+    Ok(target_dir(root).join(profile))
 }
 
 /// The folder cargo builds into: `CARGO_TARGET_DIR` when set, else `<root>/target`.
@@ -295,6 +336,26 @@ mod tests {
         assert_eq!(at(0), "1970-01-01 00:00 UTC");
         assert_eq!(at(951_782_400), "2000-02-29 00:00 UTC");
         assert_eq!(at(1_795_278_769), "2026-11-21 16:32 UTC");
+    }
+
+    #[test]
+    fn one_option_at_most() {
+        let parse = |args: &[&str]| {
+            let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+            Mode::parse(&args)
+        };
+        assert_eq!(parse(&[]), Ok(Mode::Full));
+        assert_eq!(parse(&["--quick"]), Ok(Mode::Quick));
+        assert_eq!(parse(&["--instructions"]), Ok(Mode::Instructions));
+        assert_eq!(
+            parse(&["--instructions", "--quick"]),
+            Err("--quick".to_owned())
+        );
+        assert_eq!(
+            parse(&["--quick", "--instructions"]),
+            Err("--instructions".to_owned())
+        );
+        assert_eq!(parse(&["--fast"]), Err("--fast".to_owned()));
     }
 
     #[test]

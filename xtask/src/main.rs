@@ -39,15 +39,23 @@ commands:
              127.0.0.1 (throughput, added latency, CPU per request, memory); prints a
              markdown table, writes target/bench/results.json (docs/performance.md).
              --quick runs each scenario for about a second
+  bench --instructions
+             build release binaries and count the instructions the gateway runs per
+             request under valgrind's callgrind (chat, and Responses translated to chat;
+             the mock upstream alone for scale): repeatable where times are not. Prints a
+             markdown table, writes target/bench/instructions.json; exits 3 when valgrind
+             or callgrind_control is not on PATH (skipped, not failed)
   help       print this message";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map(String::as_str);
-    // Only `bench` takes an option (`--quick`); every other command takes none.
-    let extra = match (command, args.get(1).map(String::as_str)) {
-        (Some("bench"), Some("--quick")) => args.get(2),
-        _ => args.get(1),
+    // Only `bench` takes an option (`--quick` or `--instructions`); every other command
+    // takes none.
+    let bench_args = args.get(1..).unwrap_or_default();
+    let extra = match command {
+        Some("bench") => bench::Mode::parse(bench_args).err(),
+        _ => args.get(1).cloned(),
     };
     if let Some(extra) = extra {
         eprintln!("xtask: unexpected argument `{extra}`\n");
@@ -61,8 +69,19 @@ fn main() -> ExitCode {
         }
         Some("ci") => run::workspace_root().and_then(|root| ci::run(&root)),
         Some("features") => run::workspace_root().and_then(|root| features::run(&root)),
+        Some("bench") if bench::Mode::parse(bench_args) == Ok(bench::Mode::Instructions) => {
+            use bench::instructions::{self, Measured};
+            match run::workspace_root().and_then(|root| instructions::run(&root)) {
+                Ok(Measured::Skipped(reason)) => {
+                    eprintln!("xtask: bench --instructions skipped: {reason}");
+                    return ExitCode::from(instructions::SKIPPED_EXIT_CODE);
+                }
+                Ok(Measured::Done) => Ok(()),
+                Err(failure) => Err(failure),
+            }
+        }
         Some("bench") => {
-            let quick = args.get(1).is_some_and(|a| a == "--quick");
+            let quick = bench::Mode::parse(bench_args) == Ok(bench::Mode::Quick);
             run::workspace_root().and_then(|root| bench::run(&root, quick))
         }
         Some("codex-check") => return codex::command(),

@@ -24,10 +24,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "usage request id index",
         include_str!("../migrations/0002_usage_request_id_index.sql"),
     ),
+    (
+        3,
+        "usage model and provider indexes",
+        include_str!("../migrations/0003_usage_model_provider_indexes.sql"),
+    ),
 ];
 
 /// The schema version this build brings a database to: the highest migration version.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The migrator over [`MIGRATIONS`].
 pub(crate) fn migrator() -> Migrator {

@@ -22,15 +22,22 @@ pub struct Launch {
     /// The open-file limit to raise its soft limit to (`ulimit -n` in a `sh` that then
     /// `exec`s it, so the pid stays the program's); `None` keeps ours.
     pub nofile: Option<u64>,
+    /// A program and its options that run the program in the same process, such as
+    /// `valgrind --tool=callgrind`: placed after `taskset`, before the program. The
+    /// process then carries the wrapper's name in `/proc`, not the program's. Empty (the
+    /// default) runs the program itself.
+    pub wrapper: &'static [&'static str],
 }
 
-/// A command running `program` as `launch` says. The program keeps the process id the
-/// command gets: `sh` and `taskset` both `exec` it.
+/// A command running `program` as `launch` says. The program (or its wrapper, which runs
+/// it in the same process) keeps the process id the command gets: `sh` and `taskset` both
+/// `exec` it.
 pub fn command(program: &Path, launch: Launch) -> Command {
     let mut argv: Vec<String> = Vec::new();
     if let Some(cpu) = launch.cpu {
         argv.extend(["taskset".to_owned(), "-c".to_owned(), cpu.to_string()]);
     }
+    argv.extend(launch.wrapper.iter().map(|part| (*part).to_owned()));
     argv.push(program.display().to_string());
     match launch.nofile {
         Some(limit) => {
@@ -103,6 +110,30 @@ impl Child {
     /// The process id (the program's own: see [`command`]).
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Asks the process to stop (SIGTERM, sent with the `kill` program) and waits up to
+    /// `grace` for it to exit, so that it can clean up (valgrind removes its files in
+    /// `/tmp` then, which a SIGKILL would leave behind). Whether or not it exits, the guard
+    /// still kills it when dropped.
+    pub fn terminate(&mut self, grace: Duration) {
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            return;
+        }
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        let started = Instant::now();
+        while sent && started.elapsed() < grace {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Waits until the log has a `listening on http://ADDR` line and returns ADDR. Fails when
@@ -241,6 +272,7 @@ mod tests {
             Launch {
                 cpu: Some(1),
                 nofile: Some(4096),
+                wrapper: &[],
             },
         );
         assert_eq!(both.get_program(), "sh");
@@ -259,6 +291,33 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_wrapper_runs_the_program_after_taskset() {
+        let program = Path::new("/bin/prog");
+        let launch = Launch {
+            cpu: Some(0),
+            nofile: None,
+            wrapper: &["valgrind", "--tool=callgrind"],
+        };
+        let pinned = command(program, launch);
+        assert_eq!(pinned.get_program(), "taskset");
+        let args: Vec<_> = pinned.get_args().map(|a| a.to_string_lossy()).collect();
+        assert_eq!(
+            args,
+            ["-c", "0", "valgrind", "--tool=callgrind", "/bin/prog"]
+        );
+        let free = command(
+            program,
+            Launch {
+                cpu: None,
+                ..launch
+            },
+        );
+        assert_eq!(free.get_program(), "valgrind");
+        let args: Vec<_> = free.get_args().map(|a| a.to_string_lossy()).collect();
+        assert_eq!(args, ["--tool=callgrind", "/bin/prog"]);
+    }
+
     #[cfg(unix)]
     #[test]
     fn the_program_keeps_the_pid_and_gets_the_limit() {
@@ -275,6 +334,7 @@ mod tests {
         let launch = Launch {
             cpu: None,
             nofile: Some(limit),
+            wrapper: &[],
         };
         let child = command(&script, launch)
             .stdout(Stdio::piped())

@@ -70,8 +70,9 @@ async fn durability_settings_are_on() {
 }
 
 #[tokio::test]
-async fn usage_records_have_no_request_id_index() {
-    // Migration 2 dropped it: nothing looks records up by request id.
+async fn usage_records_keep_only_the_time_and_key_indexes() {
+    // Migration 2 dropped the request id index (nothing looks records up by request id),
+    // migration 3 the model and provider ones (reports filter the time range instead).
     let (db, _, _dir) = file_db().await;
     let indexes: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage_records' \
@@ -82,11 +83,6 @@ async fn usage_records_have_no_request_id_index() {
     .unwrap();
     assert_eq!(
         indexes,
-        [
-            "usage_records_created_at",
-            "usage_records_key_time",
-            "usage_records_model_time",
-            "usage_records_provider_time"
-        ]
+        ["usage_records_created_at", "usage_records_key_time"]
     );
 }
