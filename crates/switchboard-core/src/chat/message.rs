@@ -9,7 +9,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::content::MessageContent;
-use super::serde_helpers::{double_option, keep_null};
+use super::open_object::deserialize_open_object;
+use super::serde_helpers::double_option;
 use super::tools::ToolCall;
 
 /// Who wrote a message. An open enum: an unknown role is kept in [`Role::Other`].
@@ -95,7 +96,7 @@ impl<'de> Deserialize<'de> for Role {
 /// Fields OpenAI may send as `null` are `Option<Option<T>>`: `None` is an absent key,
 /// `Some(None)` an explicit `null`, and each is written back as it came. `role` is
 /// required on input.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatMessage {
     /// The author.
     pub role: Role,
@@ -103,51 +104,52 @@ pub struct ChatMessage {
     /// calls tools, for example).
     #[serde(
         skip_serializing_if = "Option::is_none",
-        default,
-        with = "double_option"
+        serialize_with = "double_option::serialize"
     )]
     pub content: Option<Option<MessageContent>>,
     /// A name to tell participants of the same role apart.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Tool calls made by the assistant.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCall>>,
     /// On a `tool` message: the id of the call this answers.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_call_id: Option<String>,
     /// The assistant's refusal; responses carry `"refusal": null` when there is none.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        default,
-        with = "double_option"
+        serialize_with = "double_option::serialize"
     )]
     pub refusal: Option<Option<String>>,
     /// Reasoning text (DeepSeek, Qwen, xAI, vLLM), which some send as `null`.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        default,
-        with = "double_option"
+        serialize_with = "double_option::serialize"
     )]
     pub reasoning_content: Option<Option<String>>,
     /// Audio output or a reference to it; `Some(Value::Null)` for an explicit `null`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        deserialize_with = "keep_null"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio: Option<Value>,
     /// The deprecated single function call; `Some(Value::Null)` for an explicit `null`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        deserialize_with = "keep_null"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub function_call: Option<Value>,
     /// Fields we do not model (`annotations`, `cache_control`, ...), kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+deserialize_open_object!(ChatMessage, "a chat message" {
+    role: "role" => required,
+    content: "content" => present,
+    name: "name" => or_default,
+    tool_calls: "tool_calls" => or_default,
+    tool_call_id: "tool_call_id" => or_default,
+    refusal: "refusal" => present,
+    reasoning_content: "reasoning_content" => present,
+    audio: "audio" => present,
+    function_call: "function_call" => present,
+});
 
 impl ChatMessage {
     /// A message of `role` whose content is plain text.

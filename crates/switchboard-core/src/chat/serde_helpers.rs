@@ -1,7 +1,10 @@
 //! Small serde helpers shared by the chat types: fields that must tell an explicit `null`
 //! from an absent key, and numbers that must come back as they were sent.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+#[cfg(test)]
+use serde::{Deserialize, Deserializer};
+use serde::{Serialize, Serializer};
+#[cfg(test)]
 use serde_json::Value;
 
 /// For `Option<Option<T>>` fields: an absent key is `None`, an explicit `null` is
@@ -9,9 +12,13 @@ use serde_json::Value;
 /// `#[serde(default, skip_serializing_if = "Option::is_none")]` so that each comes back as
 /// it arrived.
 pub(crate) mod double_option {
-    use super::{Deserialize, Deserializer, Serialize, Serializer};
+    #[cfg(test)]
+    use super::{Deserialize, Deserializer};
+    use super::{Serialize, Serializer};
 
-    /// Reads a present key; serde calls it only when the key exists.
+    /// Reads a present key; serde calls it only when the key exists. The types read it
+    /// through `deserialize_open_object!` now; the derive twins of its tests use this.
+    #[cfg(test)]
     pub(crate) fn deserialize<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
     where
         T: Deserialize<'de>,
@@ -37,7 +44,9 @@ pub(crate) mod double_option {
 }
 
 /// For `Option<Value>` fields that must keep an explicit `null`: a present key, `null`
-/// included, becomes `Some(value)`. Serde's default would read `null` as `None`.
+/// included, becomes `Some(value)`. Serde's default would read `null` as `None`. Only the
+/// derive twins of `open_object`'s tests use it now.
+#[cfg(test)]
 pub(crate) fn keep_null<'de, D>(deserializer: D) -> Result<Option<Value>, D::Error>
 where
     D: Deserializer<'de>,

@@ -131,21 +131,26 @@ pub struct ToolChoiceFunction {
 ///
 /// `type` defaults to `"function"`. A non-function call (a `"custom"` call carrying
 /// `custom` in `extra`) has an empty `function`, which is then left out when written.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ToolCall {
     /// The call's id, echoed back by the tool result's `tool_call_id`.
-    #[serde(default)]
     pub id: String,
     /// The call kind: `"function"` unless the provider said otherwise.
-    #[serde(rename = "type", default = "function_type")]
+    #[serde(rename = "type")]
     pub r#type: String,
     /// The function called and its arguments.
-    #[serde(default, skip_serializing_if = "FunctionCall::is_empty")]
+    #[serde(skip_serializing_if = "FunctionCall::is_empty")]
     pub function: FunctionCall,
     /// Fields we do not model (some providers add `index`), kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+deserialize_open_object!(ToolCall, "a tool call" {
+    id: "id" => or_default,
+    r#type: "type" => or(function_type()),
+    function: "function" => or_default,
+});
 
 impl Default for ToolCall {
     /// A function call with empty id, name and arguments.
@@ -179,18 +184,21 @@ impl ToolCall {
 }
 
 /// The function part of a [`ToolCall`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct FunctionCall {
     /// The function's name.
-    #[serde(default)]
     pub name: String,
     /// The arguments as JSON text, exactly as the model wrote them (it may be invalid).
-    #[serde(default)]
     pub arguments: String,
     /// Fields we do not model, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+deserialize_open_object!(FunctionCall, "a function call" {
+    name: "name" => or_default,
+    arguments: "arguments" => or_default,
+});
 
 impl FunctionCall {
     /// True when name, arguments and extra fields are all empty: nothing worth writing.

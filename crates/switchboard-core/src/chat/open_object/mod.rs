@@ -1,4 +1,6 @@
-//! `Deserialize` for the hot stream types without serde's `#[serde(flatten)]`.
+//! `Deserialize` for the hot types without serde's `#[serde(flatten)]`: the stream types
+//! (read once per upstream chunk) and a non-streamed answer with its messages and tool
+//! calls (read once per answer, and per message of a request).
 //!
 //! A derived `Deserialize` with a flattened `extra` map first copies the whole object into
 //! serde's private `Content` tree (every key and string allocated) and only then builds the
@@ -12,7 +14,10 @@
 //!   `Option<Option<T>>` fields (`double_option` on the way out) an explicit `null` reads as
 //!   `Some(None)`; for `Option<Value>` fields it reads as `Some(Value::Null)`.
 //! - `or(expr)`: read the field's type when the key is there, `expr` when it is not
-//!   (`#[serde(default = ...)]`); `or_default` is `or(Default::default())`.
+//!   (`#[serde(default = ...)]`); `or_default` is `or(Default::default())`. On an
+//!   `Option<T>` field, `or_default` reads `null` as `None`, as the derive does.
+//! - `required`: the key must be there (a field without `#[serde(default)]`); its absence
+//!   is serde's `missing field` error.
 //! - A known key given twice is an error, as with the derive; unknown keys keep the last
 //!   value, as a `serde_json::Map` does.
 
@@ -63,9 +68,12 @@ impl<'de> Visitor<'de> for KeyVisitor {
 /// });
 /// ```
 macro_rules! deserialize_open_object {
-    (@final $slot:ident present) => { $slot };
-    (@final $slot:ident or_default) => { $slot.unwrap_or_default() };
-    (@final $slot:ident or($default:expr)) => { $slot.unwrap_or_else(|| $default) };
+    (@final $slot:ident $json:literal present) => { $slot };
+    (@final $slot:ident $json:literal required) => {
+        $slot.ok_or_else(|| ::serde::de::Error::missing_field($json))?
+    };
+    (@final $slot:ident $json:literal or_default) => { $slot.unwrap_or_default() };
+    (@final $slot:ident $json:literal or($default:expr)) => { $slot.unwrap_or_else(|| $default) };
     (
         $ty:ident, $expecting:literal {
             $( $field:ident : $json:literal => $kind:ident $( ( $default:expr ) )? ),+ $(,)?
@@ -111,7 +119,7 @@ macro_rules! deserialize_open_object {
                             }
                         }
                         Ok($ty {
-                            $( $field: deserialize_open_object!(@final $field $kind $( ($default) )?), )+
+                            $( $field: deserialize_open_object!(@final $field $json $kind $( ($default) )?), )+
                             extra,
                         })
                     }

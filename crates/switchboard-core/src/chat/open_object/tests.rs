@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::chat::{ChatChunk, ChunkDelta, Usage};
+use crate::chat::{ChatChunk, ChatMessage, ChatResponse, ChunkDelta, Role, Usage};
 
 /// What `deserialize_open_object!` builds, field kind by field kind.
 #[derive(Debug, PartialEq, Serialize)]
@@ -147,4 +147,80 @@ fn values_read_from_a_json_tree_and_from_text_agree() {
     let usage: &Usage = from_text.usage().expect("usage");
     assert_eq!(usage.prompt_tokens, 1);
     assert_eq!(usage.extra.get("q"), Some(&json!([])));
+}
+
+/// A required key, as the macro's `required` reads it.
+#[derive(Debug, PartialEq)]
+struct OpenRequired {
+    name: String,
+    extra: Map<String, Value>,
+}
+
+deserialize_open_object!(OpenRequired, "an object with a required key" {
+    name: "name" => required,
+});
+
+/// The same as serde's derive reads it.
+#[derive(Debug, Deserialize)]
+struct DerivedRequired {
+    name: String,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+#[test]
+fn a_missing_required_key_fails_as_with_the_derive() {
+    let ours = serde_json::from_str::<OpenRequired>(r#"{"x":1}"#).expect_err("missing");
+    let derived = serde_json::from_str::<DerivedRequired>(r#"{"x":1}"#).expect_err("also");
+    assert_eq!(ours.to_string(), derived.to_string());
+    assert!(ours.to_string().contains("missing field `name`"), "{ours}");
+    assert!(serde_json::from_str::<OpenRequired>(r#"{"name":null}"#).is_err());
+    assert!(serde_json::from_str::<DerivedRequired>(r#"{"name":null}"#).is_err());
+    let read = serde_json::from_str::<OpenRequired>(r#"{"x":1,"name":"n"}"#).expect("reads");
+    let twin = serde_json::from_str::<DerivedRequired>(r#"{"x":1,"name":"n"}"#).expect("reads");
+    assert_eq!((read.name, read.extra), (twin.name, twin.extra));
+}
+
+#[test]
+fn an_answer_reads_from_text_as_from_a_tree_and_writes_back_as_it_came() {
+    let text = r#"{"id":"chatcmpl-1","object":"chat.completion","created":7,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":null,"reasoning_content":"think","tool_calls":[{"id":"call_1","type":"function","function":{"name":"f","arguments":"{\"a\":1}","strict":true},"index":0},{"id":"call_2","function":{"name":"g","arguments":""}}],"audio":null,"annotations":[]},"finish_reason":"tool_calls","logprobs":null,"content_filter_results":{}}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7},"system_fingerprint":null,"service_tier":"default","prompt_filter_results":[]}"#;
+    let from_text: ChatResponse = serde_json::from_str(text).expect("reads from text");
+    let mut tree: Value = serde_json::from_str(text).expect("valid JSON");
+    let from_tree: ChatResponse = serde_json::from_value(tree.clone()).expect("reads from a tree");
+    assert_eq!(from_text, from_tree);
+    let choice = &from_text.choices[0];
+    let message = &choice.message;
+    assert_eq!(message.role, Role::Assistant);
+    assert_eq!(
+        (&message.content, &message.refusal),
+        (&Some(None), &Some(None))
+    );
+    assert_eq!(message.audio, Some(Value::Null));
+    assert_eq!(choice.logprobs, Some(Value::Null));
+    let calls = message.tool_calls.as_ref().expect("tool calls");
+    assert_eq!(calls[0].function.extra.get("strict"), Some(&json!(true)));
+    assert_eq!(calls[0].extra.get("index"), Some(&json!(0)));
+    // A call without `type` is a function call, and is written with it.
+    assert_eq!(calls[1].r#type, "function");
+    tree["choices"][0]["message"]["tool_calls"][1]["type"] = json!("function");
+    assert_eq!(serde_json::to_value(&from_text).expect("writes"), tree);
+    // Without `object`, a chat completion.
+    let bare: ChatResponse = serde_json::from_str(r#"{"choices":[]}"#).expect("reads");
+    assert_eq!(bare.object, "chat.completion");
+}
+
+#[test]
+fn a_message_reads_null_and_absent_keys_as_the_derive_did() {
+    let message: ChatMessage = serde_json::from_str(
+        r#"{"role":"tool","name":null,"tool_calls":null,"tool_call_id":"call_1","content":"ok"}"#,
+    )
+    .expect("reads");
+    assert_eq!((message.name, message.tool_calls), (None, None));
+    assert_eq!(message.tool_call_id.as_deref(), Some("call_1"));
+    assert_eq!(message.reasoning_content, None);
+    let err = serde_json::from_str::<ChatMessage>(r#"{"content":"hi"}"#).expect_err("no role");
+    assert!(err.to_string().contains("missing field `role`"), "{err}");
+    let err = serde_json::from_str::<ChatMessage>(r#"{"role":"user","role":"user"}"#)
+        .expect_err("a duplicate");
+    assert!(err.to_string().contains("duplicate field `role`"), "{err}");
 }
