@@ -2,26 +2,22 @@
 //! counted by valgrind's callgrind.
 //!
 //! Times on a shared machine wander by a fifth from one minute to the next; instruction
-//! counts repeat to a few tenths of a percent, so they are what an A/B comparison of two
-//! builds should look at. What is counted: callgrind's `Ir` (instructions executed in user
-//! space) summed over all of the process's threads; time in the kernel (socket reads and
-//! writes, scheduling) is not in it.
+//! counts repeat to a few tenths of a percent, so A/B comparisons of two builds should use
+//! them. Counted: callgrind's `Ir` (instructions executed in user space) over all of the
+//! process's threads; time in the kernel (sockets, scheduling) is not in it.
 //!
-//! Each scenario gets fresh processes, so that its figure does not depend on what ran
-//! before it (usage records, stored responses, warmed caches) and a scenario added later
-//! does not move the others. The gateway runs under `valgrind --tool=callgrind` with its
-//! state in memory (`:memory:`, no WAL checkpoints whose timing varies), in front of the
-//! usual mock upstream; both pinned as `cargo xtask bench` pins them. A closed loop of
-//! [`CONCURRENCY`] workers warms it up for [`WARMUP_SECONDS`]; then `callgrind_control -z`
-//! zeroes the counters, the measured closed loop runs for [`SECONDS`], and
-//! `callgrind_control -d` dumps them to `callgrind.out.1`, whose `summary:` line, divided
-//! by the requests the load generator had answered, is the figure. Last, the mock upstream
-//! alone runs under callgrind with the load sent straight to it, for scale. Valgrind runs
-//! a program about fifty times slower, so a measured run answers some hundreds to a few
-//! thousand requests.
-//!
-//! Output: a markdown table on stdout, `target/bench/instructions.json`, and every log,
-//! load output and callgrind file under `target/bench/instructions/<scenario>/`.
+//! Each scenario gets fresh processes, so its figure does not depend on what ran before it
+//! and a scenario added later does not move the others. The gateway runs under
+//! `valgrind --tool=callgrind`, its state in memory (`:memory:`: no WAL checkpoints whose
+//! timing varies), in front of the mock upstream, pinned as `cargo xtask bench` pins them.
+//! A closed loop of [`CONCURRENCY`] workers warms it up for [`WARMUP_SECONDS`];
+//! `callgrind_control -z` zeroes the counters, the measured loop runs for [`SECONDS`],
+//! `callgrind_control -d` dumps them, and the dump's `summary:` divided by the requests
+//! answered is the figure. Last, the mock upstream alone is counted the same way, for
+//! scale. Valgrind runs a program about fifty times slower: a measured run answers some
+//! hundreds to a few thousand requests. Output: a markdown table on stdout,
+//! `target/bench/instructions.json`, and the files of each scenario (logs, load output,
+//! dumps) in `target/bench/instructions/<scenario>/`.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -68,11 +64,9 @@ const WARMUP_SECONDS: f64 = 3.0;
 /// Seconds of the measured closed loop.
 const SECONDS: f64 = 5.0;
 
-/// How long a `callgrind_control` command may take.
+/// How long a `callgrind_control` command may take, and how long its dump may then take
+/// to appear whole.
 const CONTROL_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// How long the dump may take to appear, whole, after `callgrind_control -d` returned.
-const DUMP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How long a measured process may take to exit after SIGTERM (valgrind writes its last
 /// dump and removes its files in `/tmp`) before it is killed.
@@ -115,11 +109,7 @@ fn scenarios() -> [Scenario; 3] {
             name: "chat completions, non-streaming",
             slug: "chat",
             counted: Counted::Gateway,
-            request: Request {
-                path: "/v1/chat/completions",
-                kind: "chat",
-                model: "bench".to_owned(),
-            },
+            request: chat(),
         },
         Scenario {
             name: "Responses translated to chat, non-streaming",
@@ -135,13 +125,18 @@ fn scenarios() -> [Scenario; 3] {
             name: "mock upstream alone (chat, for scale)",
             slug: "upstream",
             counted: Counted::Upstream,
-            request: Request {
-                path: "/v1/chat/completions",
-                kind: "chat",
-                model: "bench".to_owned(),
-            },
+            request: chat(),
         },
     ]
+}
+
+/// A non-streaming chat completion (the mock upstream's default answer).
+fn chat() -> Request {
+    Request {
+        path: "/v1/chat/completions",
+        kind: "chat",
+        model: "bench".to_owned(),
+    }
 }
 
 /// What one scenario counted.
@@ -170,15 +165,18 @@ pub fn run(root: &Path) -> Result<Measured, Failure> {
     let bin = super::build(root, "release")?;
     let mut notes = Vec::new();
     let cpus = super::pinning(&mut notes);
-    let measured = Launch {
-        cpu: cpus.map(|(gateway, _)| gateway),
-        nofile: None,
-        wrapper: CALLGRIND,
-    };
-    let others = Launch {
-        cpu: cpus.map(|(_, others)| others),
-        nofile: None,
-        wrapper: &[],
+    let processes = Processes {
+        bin: &bin,
+        counted: Launch {
+            cpu: cpus.map(|(gateway, _)| gateway),
+            nofile: None,
+            wrapper: CALLGRIND,
+        },
+        others: Launch {
+            cpu: cpus.map(|(_, others)| others),
+            nofile: None,
+            wrapper: &[],
+        },
     };
     let mut counts = Vec::new();
     for scenario in scenarios() {
@@ -186,8 +184,8 @@ pub fn run(root: &Path) -> Result<Measured, Failure> {
         empty_dir(&dir)?;
         eprintln!("==> bench --instructions: {}", scenario.name);
         let count = match scenario.counted {
-            Counted::Gateway => through_gateway(&bin, &dir, &scenario.request, measured, others),
-            Counted::Upstream => upstream_alone(&bin, &dir, &scenario.request, measured, others),
+            Counted::Gateway => processes.through_gateway(&dir, &scenario.request),
+            Counted::Upstream => processes.upstream_alone(&dir, &scenario.request),
         }?;
         counts.push((scenario, count));
     }
@@ -197,12 +195,13 @@ pub fn run(root: &Path) -> Result<Measured, Failure> {
          user space only (kernel time is not counted), over a {SECONDS} s closed loop of \
          {CONCURRENCY} workers after {WARMUP_SECONDS} s of warm-up, divided by the requests \
          answered. Fresh processes for each scenario; the gateway's state in memory \
-         (`:memory:`)."
+         (`:memory:`). The upstream counted alone runs where the gateway would."
     ));
     println!("{}", table(&counts, &notes));
     let date = super::utc_date(SystemTime::now());
     let path = root.join(RESULTS);
-    fs::write(&path, json(&counts, &machine, &valgrind, &date))
+    let pinned = cpus.is_some();
+    fs::write(&path, json(&counts, &machine, &valgrind, &date, pinned))
         .map_err(|e| Failure::new(format!("cannot write {}: {e}", path.display())))?;
     eprintln!(
         "==> bench --instructions: done in {:.0} s; results in {RESULTS}, logs in {RUN_DIR}",
@@ -211,111 +210,94 @@ pub fn run(root: &Path) -> Result<Measured, Failure> {
     Ok(Measured::Done)
 }
 
-/// Starts the upstream and the gateway (under callgrind, as `gateway` says) in `dir` and
-/// counts the gateway's instructions for `request`; the load generator runs as `others`.
-fn through_gateway(
-    bin: &Path,
-    dir: &Path,
-    request: &Request,
-    gateway: Launch,
+/// How the processes of a scenario are started.
+struct Processes<'a> {
+    /// The folder of release binaries.
+    bin: &'a Path,
+    /// The counted process: under callgrind, pinned where the gateway goes.
+    counted: Launch,
+    /// The uncounted upstream and the load generator.
     others: Launch,
-) -> Result<Count, Failure> {
-    let starting = Instant::now();
-    let mut setup = Setup::start_in_memory(bin, dir, gateway, others)?;
-    eprintln!(
-        "==> bench --instructions: the gateway was ready under callgrind in {:.1} s",
-        starting.elapsed().as_secs_f64()
-    );
-    let url = format!("http://{}{}", setup.gateway_addr, request.path);
-    let counted = count(bin, others, setup.gateway_pid(), &url, request, dir);
-    setup.stop_gateway(STOP_GRACE);
-    counted
 }
 
-/// Starts the upstream alone under callgrind (as `upstream` says) in `dir` and counts its
-/// instructions for `request` sent straight to it; the load generator runs as `others`.
-fn upstream_alone(
-    bin: &Path,
-    dir: &Path,
-    request: &Request,
-    upstream: Launch,
-    others: Launch,
-) -> Result<Count, Failure> {
-    let mut command = process::command(&bin.join("bench-upstream"), upstream);
-    command.args(["--port", "0"]).current_dir(dir);
-    let log = dir.join("upstream.log");
-    let mut child = Child::spawn("the upstream under callgrind", &mut command, &log)?;
-    let addr = child.wait_for_addr()?;
-    let url = format!("http://{addr}{}", request.path);
-    let counted = count(bin, others, child.pid(), &url, request, dir);
-    child.terminate(STOP_GRACE);
-    counted
-}
-
-/// Warms process `pid` (running under callgrind in `dir`) up with `request` sent to `url`,
-/// zeroes its counters, runs the measured load and reads the dump.
-fn count(
-    bin: &Path,
-    load: Launch,
-    pid: u32,
-    url: &str,
-    request: &Request,
-    dir: &Path,
-) -> Result<Count, Failure> {
-    eprintln!("==> bench --instructions: warming up for {WARMUP_SECONDS} s");
-    closed_loop(bin, load, url, request, WARMUP_SECONDS, dir, "warmup")?;
-    callgrind_control("-z", pid, dir)?;
-    eprintln!("==> bench --instructions: counting for {SECONDS} s");
-    let requests = closed_loop(bin, load, url, request, SECONDS, dir, "load")?;
-    callgrind_control("-d", pid, dir)?;
-    let instructions = read_dump(&dir.join(FIRST_DUMP))?;
-    Ok(Count {
-        requests,
-        instructions,
-    })
-}
-
-/// One closed-loop `bench-load` run of `request` to `url` for `seconds`, its output in
-/// `dir/<name>.json` and `.log`; returns the requests answered. Fails when any failed or
-/// none was answered: the count would then be of something else.
-fn closed_loop(
-    bin: &Path,
-    launch: Launch,
-    url: &str,
-    request: &Request,
-    seconds: f64,
-    dir: &Path,
-    name: &str,
-) -> Result<u64, Failure> {
-    let mut command = process::command(&bin.join("bench-load"), launch);
-    command
-        .args([
-            "--url",
-            url,
-            "--request",
-            request.kind,
-            "--model",
-            &request.model,
-        ])
-        .args(["closed", "--concurrency", &CONCURRENCY.to_string()])
-        .args(["--duration", &seconds.to_string()]);
-    let out = dir.join(format!("{name}.json"));
-    let log = dir.join(format!("{name}.log"));
-    let limit = Duration::from_secs_f64(seconds + 60.0);
-    let text = process::run_to_end("bench-load", &mut command, &out, &log, limit)?;
-    let figures =
-        parse_figures(&text).map_err(|e| Failure::new(format!("{}: {e}", out.display())))?;
-    let figure = |key: &str| figures.get(key).copied().unwrap_or(0.0);
-    let (requests, errors) = (figure("requests"), figure("errors"));
-    if errors > 0.0 || requests < 1.0 {
-        return Err(Failure::new(format!(
-            "the load run to {url} answered {requests} request(s) with {errors} error(s); see \
-             {} and the logs beside it",
-            out.display()
-        )));
+impl Processes<'_> {
+    /// Starts the upstream and the gateway (counted) in `dir` and counts the gateway's
+    /// instructions for `request`.
+    fn through_gateway(&self, dir: &Path, request: &Request) -> Result<Count, Failure> {
+        let starting = Instant::now();
+        let mut setup = Setup::start_in_memory(self.bin, dir, self.counted, self.others)?;
+        eprintln!(
+            "==> bench --instructions: the gateway was ready under callgrind in {:.1} s",
+            starting.elapsed().as_secs_f64()
+        );
+        let url = format!("http://{}{}", setup.gateway_addr, request.path);
+        let counted = self.count(setup.gateway_pid(), &url, request, dir);
+        setup.stop_gateway(STOP_GRACE);
+        counted
     }
-    // A count of requests is a whole number well within u64.
-    Ok(requests as u64)
+
+    /// Starts the upstream alone (counted) in `dir` and counts its instructions for
+    /// `request` sent straight to it.
+    fn upstream_alone(&self, dir: &Path, request: &Request) -> Result<Count, Failure> {
+        let mut command = process::command(&self.bin.join("bench-upstream"), self.counted);
+        command.args(["--port", "0"]).current_dir(dir);
+        let mut child = Child::spawn("the upstream", &mut command, &dir.join("upstream.log"))?;
+        let addr = child.wait_for_addr()?;
+        let url = format!("http://{addr}{}", request.path);
+        let counted = self.count(child.pid(), &url, request, dir);
+        child.terminate(STOP_GRACE);
+        counted
+    }
+
+    /// Warms process `pid` (running under callgrind in `dir`) up with `request` sent to
+    /// `url`, zeroes its counters, runs the measured load and reads the dump.
+    fn count(&self, pid: u32, url: &str, request: &Request, dir: &Path) -> Result<Count, Failure> {
+        eprintln!("==> bench --instructions: warming up for {WARMUP_SECONDS} s");
+        self.closed_loop(url, request, WARMUP_SECONDS, &dir.join("warmup"))?;
+        callgrind_control("-z", pid, dir)?;
+        eprintln!("==> bench --instructions: counting for {SECONDS} s");
+        let requests = self.closed_loop(url, request, SECONDS, &dir.join("load"))?;
+        callgrind_control("-d", pid, dir)?;
+        let instructions = read_dump(&dir.join(FIRST_DUMP))?;
+        Ok(Count {
+            requests,
+            instructions,
+        })
+    }
+
+    /// One closed-loop `bench-load` run of `request` to `url` for `seconds`, its output in
+    /// `stem` with the extensions `json` and `log`; returns the requests answered. Fails
+    /// when any failed or none was answered: the count would then be of something else.
+    fn closed_loop(
+        &self,
+        url: &str,
+        request: &Request,
+        seconds: f64,
+        stem: &Path,
+    ) -> Result<u64, Failure> {
+        let mut command = process::command(&self.bin.join("bench-load"), self.others);
+        command
+            .args(["--url", url, "--request", request.kind])
+            .args(["--model", &request.model])
+            .args(["closed", "--concurrency", &CONCURRENCY.to_string()])
+            .args(["--duration", &seconds.to_string()]);
+        let (out, log) = (stem.with_extension("json"), stem.with_extension("log"));
+        let limit = Duration::from_secs_f64(seconds + 60.0);
+        let text = process::run_to_end("bench-load", &mut command, &out, &log, limit)?;
+        let figures =
+            parse_figures(&text).map_err(|e| Failure::new(format!("{}: {e}", out.display())))?;
+        let figure = |key: &str| figures.get(key).copied().unwrap_or(0.0);
+        let (requests, errors) = (figure("requests"), figure("errors"));
+        if errors > 0.0 || requests < 1.0 {
+            return Err(Failure::new(format!(
+                "the load run to {url} answered {requests} request(s) with {errors} error(s); \
+                 see {} and the logs beside it",
+                out.display()
+            )));
+        }
+        // A count of requests is a whole number well within u64.
+        Ok(requests as u64)
+    }
 }
 
 /// Runs `callgrind_control <option> <pid>` (`-z` zeroes the counters, `-d` dumps them)
@@ -353,11 +335,11 @@ fn read_dump(path: &Path) -> Result<u64, Failure> {
             return instructions_in(&text)
                 .map_err(|e| Failure::new(format!("{}: {e}", path.display())));
         }
-        if started.elapsed() > DUMP_TIMEOUT {
+        if started.elapsed() > CONTROL_TIMEOUT {
             return Err(Failure::new(format!(
                 "{} was not written within {} s of `callgrind_control -d`",
                 path.display(),
-                DUMP_TIMEOUT.as_secs()
+                CONTROL_TIMEOUT.as_secs()
             )));
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -411,13 +393,11 @@ fn table(counts: &[(Scenario, Count)], notes: &[String]) -> String {
     out
 }
 
-/// A whole number with a comma between groups of three digits: `157700.0` → `157,700`.
+/// A count rounded to a whole number, with a comma between groups of three digits:
+/// `157700.4` → `157,700`.
 fn grouped(value: f64) -> String {
-    let digits = format!("{:.0}", value.abs());
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if value < 0.0 && digits != "0" {
-        out.push('-');
-    }
+    let digits = format!("{:.0}", value.max(0.0));
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (n, digit) in digits.chars().enumerate() {
         if n > 0 && (digits.len() - n) % 3 == 0 {
             out.push(',');
@@ -427,21 +407,29 @@ fn grouped(value: f64) -> String {
     out
 }
 
-/// The JSON file: when, on what, with which valgrind, how, and each scenario's counts.
-fn json(counts: &[(Scenario, Count)], machine: &Machine, valgrind: &str, date: &str) -> String {
+/// The JSON file: when, on what, with which valgrind, how (`pinned`: with `taskset`), and
+/// each scenario's counts.
+fn json(
+    counts: &[(Scenario, Count)],
+    machine: &Machine,
+    valgrind: &str,
+    date: &str,
+    pinned: bool,
+) -> String {
     let mut out = String::from("{\n");
-    let _ = writeln!(out, "  \"date\": {},", string(date));
-    let _ = writeln!(out, "  \"valgrind\": {},", string(valgrind));
     let _ = writeln!(
         out,
-        "  \"machine\": {{\"cpu_model\": {}, \"cpus\": {}, \"kernel\": {}}},",
+        "  \"date\": {},\n  \"valgrind\": {},\n  \
+         \"machine\": {{\"cpu_model\": {}, \"cpus\": {}, \"kernel\": {}}},",
+        string(date),
+        string(valgrind),
         string(&machine.cpu_model),
         machine.cpus,
         string(&machine.kernel)
     );
     let _ = writeln!(
         out,
-        "  \"state\": \":memory:\",\n  \"concurrency\": {CONCURRENCY},\n  \
+        "  \"pinned\": {pinned},\n  \"state\": \":memory:\",\n  \"concurrency\": {CONCURRENCY},\n  \
          \"warmup_seconds\": {WARMUP_SECONDS},\n  \"seconds\": {SECONDS},"
     );
     out.push_str("  \"scenarios\": [\n");
@@ -453,11 +441,10 @@ fn json(counts: &[(Scenario, Count)], machine: &Machine, valgrind: &str, date: &
         };
         let _ = write!(
             out,
-            "    {{\"scenario\": {}, \"name\": {}, \"counted\": \"{counted}\", \"path\": {}, \
+            "    {{\"scenario\": {}, \"counted\": \"{counted}\", \"path\": {}, \
              \"request\": {}, \"model\": {}, \"requests\": {}, \"instructions\": {}, \
              \"instructions_per_request\": {per}}}",
             string(scenario.slug),
-            string(scenario.name),
             string(scenario.request.path),
             string(scenario.request.kind),
             string(&scenario.request.model),
@@ -488,139 +475,23 @@ fn string(text: &str) -> String {
     out
 }
 
-/// What `valgrind --version` prints (`valgrind-3.19.0`), or `valgrind` when it prints
-/// nothing.
+/// What `valgrind --version` prints (`valgrind-3.19.0`); empty when it cannot be run.
 fn valgrind_version() -> String {
-    Command::new("valgrind")
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8(out.stdout).ok())
-        .map(|text| text.trim().to_owned())
-        .filter(|text| !text.is_empty())
-        .unwrap_or_else(|| "valgrind".to_owned())
+    let out = Command::new("valgrind").arg("--version").output();
+    let text = out.map(|out| String::from_utf8_lossy(&out.stdout).into_owned());
+    text.unwrap_or_default().trim().to_owned()
 }
 
 /// Creates `dir`, emptied of an earlier run's files (an old dump must not be read as new).
 fn empty_dir(dir: &Path) -> Result<(), Failure> {
-    match fs::remove_dir_all(dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Failure::new(format!("cannot empty {}: {e}", dir.display()))),
+    if let Err(e) = fs::remove_dir_all(dir)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        return Err(Failure::new(format!("cannot empty {}: {e}", dir.display())));
     }
     fs::create_dir_all(dir)
         .map_err(|e| Failure::new(format!("cannot create {}: {e}", dir.display())))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The head and tail of a dump written by `callgrind_control -d` (valgrind 3.19).
-    const DUMP: &str = "# callgrind format\nversion: 1\ncreator: callgrind-3.19.0\n\
-        pid: 20864\ncmd:  switchboard --config sb.toml --listen 127.0.0.1:41701\npart: 1\n\n\n\
-        desc: I1 cache: \ndesc: D1 cache: \ndesc: LL cache: \n\n\
-        desc: Timerange: Basic block 0 - 53648885\ndesc: Trigger: dump\n\n\
-        positions: line\nevents: Ir\nsummary: 185484722\n\n\nfl=(1) ???\nfn=(1) main\n\
-        0 3\n\ntotals: 185561523\n";
-
-    fn count(requests: u64, instructions: u64) -> Count {
-        Count {
-            requests,
-            instructions,
-        }
-    }
-
-    #[test]
-    fn the_summary_line_holds_the_instructions() {
-        assert_eq!(instructions_in(DUMP), Ok(185_484_722));
-    }
-
-    #[test]
-    fn the_instructions_are_the_ir_column_of_the_summary() {
-        let cache = "events: Dr Ir Dw\nsummary: 7 1234 9\ntotals: 7 1234 9\n";
-        assert_eq!(instructions_in(cache), Ok(1234));
-    }
-
-    #[test]
-    fn a_dump_without_instructions_is_refused() {
-        for text in [
-            "",
-            "events: Ir\n",
-            "summary: 12\n",
-            "events: Dr\nsummary: 12\n",
-            "events: Dr Ir\nsummary: 12\n",
-            "events: Ir\nsummary: many\n",
-        ] {
-            assert!(instructions_in(text).is_err(), "{text:?}");
-        }
-    }
-
-    #[test]
-    fn instructions_are_divided_by_the_requests_answered() {
-        let per = per_request(&count(1206, 185_484_722)).unwrap();
-        assert!((per - 153_801.594).abs() < 0.01, "{per}");
-        assert_eq!(per_request(&count(0, 5)), None);
-    }
-
-    #[test]
-    fn counts_are_grouped_by_thousands() {
-        assert_eq!(grouped(0.0), "0");
-        assert_eq!(grouped(999.0), "999");
-        assert_eq!(grouped(1000.0), "1,000");
-        assert_eq!(grouped(157_700.4), "157,700");
-        assert_eq!(grouped(1_234_567.0), "1,234,567");
-        assert_eq!(grouped(-4321.0), "-4,321");
-    }
-
-    #[test]
-    fn the_table_and_the_json_show_each_scenario() {
-        let counts: Vec<_> = scenarios()
-            .into_iter()
-            .zip([
-                count(1206, 185_484_722),
-                count(900, 265_500_000),
-                count(0, 1),
-            ])
-            .collect();
-        let table = table(&counts, &["Pinned.".to_owned()]);
-        assert!(
-            table.contains("| chat completions, non-streaming | 1,206 | 153,802 |\n"),
-            "{table}"
-        );
-        assert!(table.contains("| 900 | 295,000 |\n"), "{table}");
-        assert!(table.contains("| 0 | — |\n"), "{table}");
-        assert!(table.ends_with("\nPinned.\n"), "{table}");
-        let machine = Machine {
-            cpu_model: "CPU \"x\"".to_owned(),
-            cpus: 2,
-            kernel: "6.1".to_owned(),
-            load_average: 0.0,
-        };
-        let json = json(&counts, &machine, "valgrind-3.19.0", "2026-11-22 03:49 UTC");
-        assert!(json.contains("\"cpu_model\": \"CPU \\\"x\\\"\""), "{json}");
-        assert!(
-            json.contains(
-                "\"scenario\": \"responses\", \"name\": \"Responses translated to chat, \
-                 non-streaming\", \"counted\": \"gateway\", \"path\": \"/v1/responses\", \
-                 \"request\": \"responses\", \"model\": \"responses/bench\", \
-                 \"requests\": 900, \"instructions\": 265500000, \
-                 \"instructions_per_request\": 295000.0}"
-            ),
-            "{json}"
-        );
-        assert!(
-            json.contains("\"instructions_per_request\": null}\n  ]\n}\n"),
-            "{json}"
-        );
-    }
-
-    #[test]
-    fn every_scenario_has_its_own_folder() {
-        let slugs: Vec<_> = scenarios().iter().map(|s| s.slug).collect();
-        let mut unique = slugs.clone();
-        unique.sort_unstable();
-        unique.dedup();
-        assert_eq!(unique.len(), slugs.len(), "{slugs:?}");
-    }
-}
+mod tests;
