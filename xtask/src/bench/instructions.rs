@@ -30,6 +30,7 @@ use crate::run::{self, Failure};
 use super::load::parse_figures;
 use super::process::{self, Child, Launch};
 use super::procfs::Machine;
+use super::report::string;
 use super::runner::Request;
 use super::setup::{Setup, TRANSLATE_PREFIX};
 
@@ -454,24 +455,6 @@ fn json(
         out.push_str(if n + 1 < counts.len() { ",\n" } else { "\n" });
     }
     out.push_str("  ]\n}\n");
-    out
-}
-
-/// A JSON string literal (the same escaping as the main table's JSON in `report.rs`).
-fn string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
     out
 }
 

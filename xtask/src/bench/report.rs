@@ -257,7 +257,7 @@ fn optional(value: Option<f64>) -> String {
 }
 
 /// A JSON string literal.
-fn string(text: &str) -> String {
+pub(super) fn string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
