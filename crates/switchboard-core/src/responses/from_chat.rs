@@ -26,7 +26,13 @@ pub fn response_from_chat(
     echo: ResponseEcho,
     tool_names: ToolNames,
 ) -> Response {
-    let mut stream = ResponseStream::new(response_id, created_at, echo, tool_names);
+    let stream = ResponseStream::new(response_id, created_at, echo, tool_names);
+    fold_chat(stream, chat, completed_at)
+}
+
+/// Runs a whole chat answer through `stream` (one the caller set up, with a sealer, say)
+/// as its [`chunks_from_chat`], finishes it at `completed_at` and returns the `Response`.
+pub fn fold_chat(mut stream: ResponseStream, chat: &ChatResponse, completed_at: i64) -> Response {
     for chunk in chunks_from_chat(chat) {
         stream.push(&chunk);
     }

@@ -34,7 +34,7 @@ pub use events::{
     RefusalDoneEvent, ResponseStreamEvent, SummaryPartEvent, SummaryTextDeltaEvent,
     SummaryTextDoneEvent, TextDeltaEvent, TextDoneEvent,
 };
-pub use from_chat::{chunks_from_chat, response_from_chat};
+pub use from_chat::{chunks_from_chat, fold_chat, response_from_chat};
 pub use ids::IdGen;
 pub use input::{
     CustomToolCallInput, FilePart, FunctionCallInput, ImagePart, Input, InputContent, InputItem,

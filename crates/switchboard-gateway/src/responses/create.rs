@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use switchboard_core::chat::ChatResponse;
 use switchboard_core::responses::{
     CreateResponse, Input, InputItem, Response as ResponseObject, ResponseStream, TranslateOptions,
-    chunks_from_chat, ids, to_chat,
+    fold_chat, ids, to_chat,
 };
 use switchboard_core::{ChatPeek, Endpoint, GatewayError};
 
@@ -134,7 +134,7 @@ async fn translated(
 }
 
 /// Runs a whole chat answer through the state machine as the chunks a streaming upstream
-/// would have sent ([`chunks_from_chat`]), so the `Response` has exactly the items, ids
+/// would have sent (`responses::fold_chat` in core), so the `Response` has exactly the items, ids
 /// and sealed reasoning a streamed one would.
 ///
 /// The bridge guide suggests streaming from the upstream even for a client that does
@@ -145,18 +145,14 @@ async fn translated(
 /// `stream_options`.
 fn fold_answer(
     answer: &ChatResponse,
-    mut stream: ResponseStream,
+    stream: ResponseStream,
     log: &mut RequestLog,
 ) -> ResponseObject {
     log.usage = answer.usage().cloned();
     if log.usage.is_none() {
         fill::push_response(log.output.get_or_insert_default(), answer);
     }
-    for chunk in chunks_from_chat(answer) {
-        stream.push(&chunk);
-    }
-    stream.finish(now());
-    stream.into_response()
+    fold_chat(stream, answer, now())
 }
 
 /// This request's own input as stored items, each with an id (OpenAI assigns one to
