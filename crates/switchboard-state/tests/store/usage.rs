@@ -289,45 +289,62 @@ async fn a_closed_memory_database_refuses_records() {
     assert_eq!(db.write_failures(), 1);
 }
 
-#[tokio::test]
-async fn the_writer_task_ends_with_the_database() {
-    let alive = || {
-        tokio::runtime::Handle::current()
-            .metrics()
-            .num_alive_tasks()
-    };
-    for close in [true, false] {
-        let (db, _, _dir) = file_db().await;
-        let before = alive();
-        db.usage()
-            .record(&usage(None, "gpt-4o", 200, 1, JAN_1))
-            .await
-            .unwrap();
-        // Returning a connection to its pool may run as a short task of its own, which
-        // waits for the connection's thread: give it up to 5 s to end.
-        for _ in 0..500 {
-            if alive() <= before + 1 {
+/// Tasks alive on this test's runtime.
+fn alive_tasks() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+}
+
+/// The number of alive tasks once it has stopped changing: opening a pool and returning a
+/// connection to it run short tasks of their own, which wait for SQLite's thread. Up to 10 s.
+async fn settled_tasks() -> usize {
+    let mut last = alive_tasks();
+    let mut same = 0;
+    for _ in 0..1000 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let now = alive_tasks();
+        if now == last {
+            same += 1;
+            if same == 20 {
                 break;
             }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        assert_eq!(alive(), before + 1, "one writer task, close {close}");
-        if close {
-            tokio::time::timeout(Duration::from_secs(10), db.close())
-                .await
-                .expect("close waits for the writer task, which must end");
         } else {
-            // The last handle goes: the task sees its queue closed and ends.
-            drop(db);
-            for _ in 0..100 {
-                if alive() <= before {
-                    break;
-                }
-                tokio::task::yield_now().await;
-            }
+            (last, same) = (now, 0);
         }
-        assert!(alive() <= before, "the writer task ended, close {close}");
     }
+    last
+}
+
+/// One writer task runs while the database is open, and it ends when the database is
+/// closed (`close`) or its last handle is dropped.
+async fn writer_task_ends(close: bool) {
+    let (db, _, _dir) = file_db().await;
+    let before = settled_tasks().await;
+    db.usage()
+        .record(&usage(None, "gpt-4o", 200, 1, JAN_1))
+        .await
+        .unwrap();
+    assert_eq!(settled_tasks().await, before + 1, "one writer task");
+    if close {
+        tokio::time::timeout(Duration::from_secs(10), db.close())
+            .await
+            .expect("close waits for the writer task, which must end");
+    } else {
+        // The last handle goes: the task sees its queue closed and ends.
+        drop(db);
+    }
+    assert!(settled_tasks().await <= before, "the writer task ended");
+}
+
+#[tokio::test]
+async fn the_writer_task_ends_when_the_database_closes() {
+    writer_task_ends(true).await;
+}
+
+#[tokio::test]
+async fn the_writer_task_ends_when_the_last_handle_goes() {
+    writer_task_ends(false).await;
 }
 
 #[tokio::test]
