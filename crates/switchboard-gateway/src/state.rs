@@ -39,7 +39,12 @@ impl StateHandle {
 
     /// The database, opened (and migrated) on first call.
     pub async fn open(&self) -> Result<&Database, StateError> {
-        self.db.get_or_try_init(|| Database::open(&self.path)).await
+        if let Some(db) = self.db.get() {
+            return Ok(db);
+        }
+        // Boxed: opening (connecting, migrating) is a future of several KiB, and this one
+        // is part of every request's; inline, every request would carry and copy it.
+        Box::pin(self.db.get_or_try_init(|| Database::open(&self.path))).await
     }
 
     /// The database, or a 500 for a client that names no path or query (the reason is
