@@ -18,7 +18,22 @@ pub fn take_or_make(headers: &HeaderMap) -> Arc<str> {
             return s.into();
         }
     }
-    format!("req_{:016x}{:08x}", fastrand::u64(..), fastrand::u32(..)).into()
+    new_id()
+}
+
+/// `req_` and 24 random lowercase hex digits, written without `format!` (this runs for
+/// every request).
+fn new_id() -> Arc<str> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = *b"req_000000000000000000000000";
+    let random = (u128::from(fastrand::u64(..)) << 32) | u128::from(fastrand::u32(..));
+    for (i, digit) in id[4..].iter_mut().enumerate() {
+        // Digit i (from the left) of the 96-bit number.
+        let shift = 4 * (23 - i);
+        *digit = HEX[((random >> shift) & 0xf) as usize];
+    }
+    // Only ASCII was written.
+    String::from_utf8_lossy(&id).into()
 }
 
 #[cfg(test)]
@@ -37,5 +52,22 @@ mod tests {
             take_or_make(&HeaderMap::new()),
             take_or_make(&HeaderMap::new())
         );
+    }
+
+    #[test]
+    fn a_new_id_is_24_lowercase_hex_digits_from_both_random_numbers() {
+        fastrand::seed(7);
+        let (high, low) = (fastrand::u64(..), fastrand::u32(..));
+        fastrand::seed(7);
+        assert_eq!(&*new_id(), format!("req_{high:016x}{low:08x}"));
+        // Every digit position varies: no digit is stuck at a constant.
+        let ids: Vec<_> = (0..64).map(|_| new_id()).collect();
+        for position in 4..28 {
+            let first = ids[0].as_bytes()[position];
+            assert!(
+                ids.iter().any(|id| id.as_bytes()[position] != first),
+                "{position}"
+            );
+        }
     }
 }

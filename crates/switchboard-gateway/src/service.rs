@@ -215,10 +215,21 @@ fn route_headers(log: &RequestLog, headers: &mut HeaderMap) {
         "x-switchboard-fallback",
         HeaderValue::from_static(if log.fallback { "true" } else { "false" }),
     );
-    let overhead_ms = log.overhead().as_secs_f64() * 1000.0;
-    if let Ok(value) = HeaderValue::from_str(&format!("{overhead_ms:.3}")) {
+    if let Ok(value) = HeaderValue::from_str(&millis_3(log.overhead())) {
         headers.insert("x-switchboard-overhead-ms", value);
     }
+}
+
+/// A duration in milliseconds with three decimals (to the nearest microsecond), without
+/// float formatting: this runs for every request.
+fn millis_3(duration: std::time::Duration) -> String {
+    let micros = (duration.as_nanos() + 500) / 1000;
+    let mut text = String::with_capacity(16);
+    text.push_str(itoa::Buffer::new().format(micros / 1000));
+    text.push('.');
+    let fraction = (micros % 1000) as u16;
+    text.push_str(&itoa::Buffer::new().format(1000 + fraction)[1..]);
+    text
 }
 
 fn endpoint(path: &str) -> Option<Endpoint<'_>> {
@@ -274,6 +285,25 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overhead_millis_have_three_decimals_rounded_to_the_microsecond() {
+        use std::time::Duration;
+        for (nanos, text) in [
+            (0, "0.000"),
+            (499, "0.000"),
+            (500, "0.001"),
+            (1_000, "0.001"),
+            (999_499, "0.999"),
+            // Half a microsecond rounds up (float formatting of 0.9995 gives 0.999).
+            (999_500, "1.000"),
+            (1_234_567, "1.235"),
+            (12_000_000, "12.000"),
+            (98_765_432_100, "98765.432"),
+        ] {
+            assert_eq!(millis_3(Duration::from_nanos(nanos)), text, "{nanos} ns");
+        }
+    }
 
     #[test]
     fn decodes_escapes_and_keeps_bad_ones() {

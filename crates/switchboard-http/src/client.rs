@@ -132,16 +132,19 @@ impl HttpTransport for UpstreamClient {
     /// have arrived; the body then streams. The URI must be absolute (`http` or `https`).
     async fn send(&self, request: http::Request<Bytes>) -> Result<UpstreamResponse, GatewayError> {
         let (mut parts, body) = request.into_parts();
-        let Some(upstream) = origin(&parts.uri) else {
+        if parts.uri.scheme().is_none() || parts.uri.host().is_none() {
             // An adapter built a relative URL: a bug or a bad base_url, not the upstream's
             // fault. The path is left out, as everywhere.
             return Err(GatewayError::internal(
                 "an adapter built an upstream URL without a scheme or host",
             ));
-        };
+        }
+        // The origin, for messages: only a failure needs it.
+        let upstream = || origin(&parts.uri).unwrap_or_default();
         if let Some(allowed) = &self.allowed_hosts
             && !parts.uri.host().is_some_and(|host| allowed.allows(host))
         {
+            let upstream = upstream();
             tracing::warn!(%upstream, "upstream host refused: not on the allowlist of upstream hosts");
             return Err(GatewayError::bad_gateway(format!(
                 "the upstream {upstream} is not on the allowlist of upstream hosts for providers created at run time"
@@ -155,6 +158,7 @@ impl HttpTransport for UpstreamClient {
         let request = http::Request::from_parts(parts, Full::new(body));
 
         let response = self.client.request(request).await.map_err(|err| {
+            let upstream = origin(&uri).unwrap_or_default();
             let mapped = send_error(&err, &upstream, &uri, self.connect_timeout);
             tracing::debug!(
                 %upstream,
