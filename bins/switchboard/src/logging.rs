@@ -4,7 +4,8 @@
 //! Lines are formatted on the request's thread but written to stderr by a background
 //! thread (tracing-appender's non-blocking writer), so a slow log pipe never stalls a
 //! request. It is not lossy: when its buffer of lines is full, writers wait rather than
-//! drop an access log line. Text lines write their fields with [`FastFields`].
+//! drop an access log line. Text lines write their fields with [`FastFields`]; timestamps
+//! come from [`CachedTime`].
 
 use std::io::IsTerminal;
 
@@ -13,6 +14,7 @@ use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
 use crate::log_fields::FastFields;
+use crate::log_time::CachedTime;
 
 /// Installs the global subscriber. Keep the guard for the life of the process: dropping it
 /// flushes the lines still buffered.
@@ -37,6 +39,7 @@ pub fn init(config: &LogConfig) -> WorkerGuard {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
+        .with_timer(CachedTime)
         .with_writer(writer);
     let _ = match config.format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),

@@ -7,6 +7,7 @@ mod cli;
 mod doctor;
 mod linked;
 mod log_fields;
+mod log_time;
 mod logging;
 mod rotate;
 
