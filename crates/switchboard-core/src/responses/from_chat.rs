@@ -32,7 +32,9 @@ pub fn response_from_chat(
 
 /// Runs a whole chat answer through `stream` (one the caller set up, with a sealer, say)
 /// as its [`chunks_from_chat`], finishes it at `completed_at` and returns the `Response`.
-pub fn fold_chat(mut stream: ResponseStream, chat: &ChatResponse, completed_at: i64) -> Response {
+pub fn fold_chat(stream: ResponseStream, chat: &ChatResponse, completed_at: i64) -> Response {
+    // Only the response is wanted: no events are built.
+    let mut stream = stream.quiet();
     for chunk in chunks_from_chat(chat) {
         stream.push(&chunk);
     }

@@ -173,6 +173,15 @@ impl ResponseStream {
         &self.core.response
     }
 
+    /// From now on builds only the response: every call returns no events. For a caller
+    /// that folds a whole answer into a `Response` ([`fold_chat`](super::fold_chat)),
+    /// which would otherwise build and drop an event per step, each lifecycle event with
+    /// a copy of the response.
+    pub fn quiet(mut self) -> Self {
+        self.core.quiet();
+        self
+    }
+
     /// The response, taken out of the stream.
     pub fn into_response(self) -> Response {
         self.core.response
@@ -184,10 +193,10 @@ impl ResponseStream {
             return;
         }
         self.phase = Phase::Streaming;
-        let created = self.core.lifecycle(ResponseStreamEvent::Created, false);
-        self.core.queue(created);
-        let in_progress = self.core.lifecycle(ResponseStreamEvent::InProgress, false);
-        self.core.queue(in_progress);
+        self.core
+            .queue_lifecycle(ResponseStreamEvent::Created, false);
+        self.core
+            .queue_lifecycle(ResponseStreamEvent::InProgress, false);
     }
 
     /// Handles one choice delta: reasoning, then text, then refusal, then tool calls.
@@ -292,7 +301,6 @@ impl ResponseStream {
                 ResponseStreamEvent::Failed
             }
         };
-        let terminal = self.core.lifecycle(wrap, true);
-        self.core.queue(terminal);
+        self.core.queue_lifecycle(wrap, true);
     }
 }

@@ -17,6 +17,8 @@ pub(super) struct Core {
     seq: u64,
     /// Events emitted since the last [`Core::take_events`].
     events: Vec<ResponseStreamEvent>,
+    /// No events are built, only the response ([`Core::quiet`]).
+    quiet: bool,
     /// Turns a reasoning item's text into its `encrypted_content`, when the client asked.
     pub(super) sealer: SealerSlot,
 }
@@ -43,8 +45,15 @@ impl Core {
             response,
             seq: 0,
             events: Vec::new(),
+            quiet: false,
             sealer: SealerSlot::default(),
         }
+    }
+
+    /// From now on only the response is built: events are neither made nor kept (their
+    /// sequence numbers still advance). For a caller that wants only the final response.
+    pub(super) fn quiet(&mut self) {
+        self.quiet = true;
     }
 
     /// The `encrypted_content` for reasoning `text`, if a sealer is set.
@@ -62,13 +71,20 @@ impl Core {
     /// Emits the event `make` builds from the next sequence number.
     pub(super) fn emit(&mut self, make: impl FnOnce(u64) -> ResponseStreamEvent) {
         let seq = self.next_seq();
-        self.events.push(make(seq));
+        if !self.quiet {
+            self.events.push(make(seq));
+        }
     }
 
     /// Appends `item` to the output at the next `output_index`, emits
     /// `output_item.added`, and returns the index.
     pub(super) fn add_item(&mut self, item: OutputItem) -> usize {
         let output_index = self.response.output.len();
+        if self.quiet {
+            self.response.output.push(item);
+            self.next_seq();
+            return output_index;
+        }
         self.response.output.push(item.clone());
         self.emit(|sequence_number| {
             ResponseStreamEvent::OutputItemAdded(OutputItemEvent {
@@ -83,6 +99,13 @@ impl Core {
     /// Replaces the item at `output_index` with its final form and emits
     /// `output_item.done`.
     pub(super) fn done_item(&mut self, output_index: usize, item: OutputItem) {
+        if self.quiet {
+            if let Some(slot) = self.response.output.get_mut(output_index) {
+                *slot = item;
+            }
+            self.next_seq();
+            return;
+        }
         if let Some(slot) = self.response.output.get_mut(output_index) {
             *slot = item.clone();
         }
@@ -117,8 +140,18 @@ impl Core {
         })
     }
 
-    /// Queues an event built by [`Core::lifecycle`].
-    pub(super) fn queue(&mut self, event: ResponseStreamEvent) {
+    /// Queues the lifecycle event [`Core::lifecycle`] builds (nothing but its sequence
+    /// number when quiet: the copy of the response is the costly part).
+    pub(super) fn queue_lifecycle(
+        &mut self,
+        wrap: fn(LifecycleEvent) -> ResponseStreamEvent,
+        with_output: bool,
+    ) {
+        if self.quiet {
+            self.next_seq();
+            return;
+        }
+        let event = self.lifecycle(wrap, with_output);
         self.events.push(event);
     }
 

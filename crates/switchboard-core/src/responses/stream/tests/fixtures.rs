@@ -187,3 +187,35 @@ fn a_response_reads_back_as_written() {
     let read: crate::responses::Response = serde_json::from_value(written.clone()).unwrap();
     assert_eq!(serde_json::to_value(&read).unwrap(), written);
 }
+
+#[test]
+fn a_quiet_stream_builds_the_same_response_and_no_events() {
+    let length = chunks(
+        r#"{"choices":[{"index":0,"delta":{"role":"assistant","content":"Cut","refusal":null}}]}
+{"choices":[{"index":0,"delta":{"content":" short"},"finish_reason":"length"}]}"#,
+    );
+    let refusal = chunks(
+        r#"{"choices":[{"index":0,"delta":{"role":"assistant","refusal":"No."},"finish_reason":"stop"}]}"#,
+    );
+    for (name, chunks) in [
+        ("deepseek reasoning", chunks(DEEPSEEK_REASONING)),
+        ("deepseek tool call", chunks(DEEPSEEK_TOOL_CALL)),
+        ("alibaba tool call", chunks(ALIBABA_TOOL_CALL)),
+        ("xai tool call", chunks(XAI_TOOL_CALL)),
+        ("length", length),
+        ("refusal", refusal),
+    ] {
+        let events = run(stream(), &chunks);
+        let mut quiet = stream().quiet();
+        assert!(quiet.start().is_empty(), "{name}");
+        for chunk in &chunks {
+            assert!(quiet.push(chunk).is_empty(), "{name}");
+        }
+        assert!(quiet.finish(200).is_empty(), "{name}");
+        assert_eq!(
+            &serde_json::to_value(quiet.response()).unwrap(),
+            final_response(&events),
+            "{name}"
+        );
+    }
+}
