@@ -1,4 +1,4 @@
-//! Cheap looks into OpenAI chat SSE frames and bodies on the pass-through path: is this
+//! Cheap looks into OpenAI chat SSE frames on the pass-through path: is this
 //! `[DONE]`, an error, or a chunk carrying usage? Only frames that can be one of those are
 //! parsed; an ordinary content chunk costs two `memmem` scans.
 
@@ -93,13 +93,6 @@ fn error_from_json(data: &str) -> Option<GatewayError> {
         err = err.with_param(param.to_owned());
     }
     Some(err)
-}
-
-/// The usage of a whole non-streaming body, if it reports one.
-pub(crate) fn body_usage(body: &[u8]) -> Option<Usage> {
-    serde_json::from_slice::<UsageTap>(body.trim_ascii_start())
-        .ok()?
-        .usage
 }
 
 /// True when some `"usage":` in the frame is followed by an object (not `null`).
@@ -209,12 +202,5 @@ mod tests {
 
 "#;
         assert!(matches!(inspect(frame), FrameKind::Plain));
-    }
-
-    #[test]
-    fn body_usage_reads_a_non_streaming_body() {
-        let body = br#"  {"id":"x","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"#;
-        assert_eq!(body_usage(body).unwrap().total_tokens, 7);
-        assert!(body_usage(b"{}").is_none());
     }
 }

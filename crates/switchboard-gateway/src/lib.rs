@@ -15,6 +15,7 @@ mod access_log;
 mod admin;
 mod auth;
 mod body;
+mod body_usage;
 mod call;
 mod catalog;
 mod chat;

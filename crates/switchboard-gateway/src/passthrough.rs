@@ -20,8 +20,9 @@ use tokio::time::{Instant, timeout_at};
 
 use crate::access_log::RequestLog;
 use crate::body::ResponseBody;
+use crate::body_usage::body_usage;
 use crate::call::Call;
-use crate::frames::{FrameKind, body_usage, inspect};
+use crate::frames::{FrameKind, inspect};
 use crate::respond;
 use crate::usage::fill;
 
