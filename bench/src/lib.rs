@@ -3,8 +3,9 @@
 //! recorded body so an adapter can be driven through the public `Adapter` trait with no
 //! network ([`ReplayTransport`]).
 //!
-//! The package's two binaries, `bench-upstream` and `bench-load`, are the mock upstream and
-//! the load generator of `cargo xtask bench`; they do not use this library.
+//! The package's three binaries, `bench-upstream`, `bench-proxy` and `bench-load`, are the
+//! mock upstream, the bare reverse proxy (the floor the gateway is read against) and the
+//! load generator of `cargo xtask bench`; they do not use this library.
 //!
 //! [`HttpTransport`]: switchboard_core::HttpTransport
 

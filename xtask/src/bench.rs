@@ -1,13 +1,15 @@
 //! `cargo xtask bench [--quick | --instructions]`: the gateway's cost, measured against
 //! the same load sent straight to the upstream.
 //!
-//! It builds release binaries (`switchboard`, and `bench-upstream` and `bench-load` of
-//! package `switchboard-bench`), starts the mock upstream and the gateway on 127.0.0.1 (the
-//! gateway pinned to one CPU with `taskset`, the upstream and the load generator to
-//! another, where `taskset` and two CPUs are there), and runs each scenario in rounds that
-//! alternate direct and through the gateway, so every figure is a difference or a ratio to
-//! the direct run made moments before. The gateway's CPU time comes from
-//! `/proc/<pid>/stat`, its memory from `/proc/<pid>/status`. The results go to stdout as a
+//! It builds release binaries (`switchboard`, and `bench-upstream`, `bench-proxy` and
+//! `bench-load` of package `switchboard-bench`), starts the mock upstream, the gateway and a
+//! bare reverse proxy (`bench-proxy`, the floor: what any proxy costs on this machine) on
+//! 127.0.0.1 (the gateway and the bare proxy pinned to one CPU with `taskset`, the upstream
+//! and the load generator to another, where `taskset` and two CPUs are there), and runs each
+//! scenario in rounds that alternate direct and through the gateway (and, for the
+//! pass-through chat scenarios, through the bare proxy between the two), so every figure is
+//! a difference or a ratio to a run made moments before. The gateway's and the proxy's CPU
+//! time come from `/proc/<pid>/stat`, the gateway's memory from `/proc/<pid>/status`. The results go to stdout as a
 //! markdown table and to `target/bench/results.json`; the logs stay in `target/bench`.
 //! Last, a second gateway with its state in a database file (the default, durable state)
 //! runs the chat scenarios again (`target/bench/state-on-disk`), so the table also shows
@@ -31,6 +33,7 @@ mod report;
 mod runner;
 mod scenarios;
 mod setup;
+mod sides;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -87,7 +90,8 @@ impl Mode {
 /// How long and how hard each scenario runs.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// Rounds of (direct, gateway) per scenario; the table shows medians.
+    /// Rounds of (direct, bare proxy where measured, gateway) per scenario; the table shows
+    /// medians.
     pub rounds: usize,
     /// Seconds of each closed-loop, fixed-rate and stream run.
     pub seconds: f64,
@@ -166,9 +170,17 @@ pub fn run(root: &Path, quick: bool) -> Result<(), Failure> {
         nofile,
         wrapper: &[],
     };
+    // The bare proxy shares the gateway's CPU; it runs in no held-streams scenario, so it
+    // needs no raised open-file limit.
+    let proxy = Launch {
+        cpu: gateway.cpu,
+        nofile: None,
+        wrapper: &[],
+    };
     let busy_before = procfs::busy_percent(BUSY_SAMPLE);
 
-    let setup = Setup::start(&bin, &dir, State::Ram, gateway, others)?;
+    let mut setup = Setup::start(&bin, &dir, State::Ram, gateway, others)?;
+    setup.start_proxy(&dir, proxy)?;
     let measuring = Instant::now();
     let results = scenarios::run_all(&setup, &plan, &dir)?;
     // The first gateway and upstream are gone before the second pair starts.
@@ -261,8 +273,8 @@ fn pinning(notes: &mut Vec<String>) -> Option<(u32, u32)> {
     match pinned {
         Ok((gateway, others)) => {
             notes.push(format!(
-                "Pinned with taskset: the gateway on CPU {gateway}; the upstream and the load \
-                 generator on CPU {others}."
+                "Pinned with taskset: the gateway and the bare proxy on CPU {gateway}; the \
+                 upstream and the load generator on CPU {others}."
             ));
             Some((gateway, others))
         }
@@ -363,7 +375,10 @@ mod tests {
         let quick = Plan::QUICK;
         // Four, each rate, and on disk: the closed loop and the lowest rate.
         let scenarios = 4 + quick.rates.len() + 2;
-        let seconds = scenarios as f64 * 2.0 * quick.rounds as f64 * quick.seconds;
+        // The closed loop, each rate and the chat stream run a third side, the bare proxy.
+        let with_proxy = 2 + quick.rates.len();
+        let runs = scenarios * 2 + with_proxy;
+        let seconds = runs as f64 * quick.rounds as f64 * quick.seconds;
         assert!(seconds < 20.0, "{seconds}");
         assert!(quick.hold_streams < Plan::FULL.hold_streams);
     }

@@ -36,7 +36,8 @@ commands:
              (skipped, not failed)
   bench [--quick]
              build release binaries and measure the gateway against a mock upstream on
-             127.0.0.1 (throughput, added latency, CPU per request, memory); prints a
+             127.0.0.1 (throughput, added latency, CPU per request, memory), with a bare
+             hyper proxy in the same rounds as the machine's floor; prints a
              markdown table, writes target/bench/results.json (docs/performance.md).
              --quick runs each scenario for about a second
   bench --instructions

@@ -4,15 +4,16 @@ use std::fmt::Write as _;
 
 use super::load::Figures;
 use super::procfs::Machine;
+use super::sides::{Side, Sides};
 
-/// How the gateway's figure compares with the direct one.
+/// How a row's measured figure compares with its baseline's.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Compare {
-    /// Gateway minus direct (median of the per-round differences).
+    /// Measured minus baseline (median of the per-round differences).
     Difference(f64),
-    /// Gateway over direct (median of the per-round ratios).
+    /// Measured over baseline (median of the per-round ratios).
     Ratio(f64),
-    /// Nothing to compare (a figure of the gateway alone).
+    /// Nothing to compare (a figure of one side alone, or a count).
     None,
 }
 
@@ -86,12 +87,15 @@ pub struct Row {
     pub scenario: String,
     /// What is measured, e.g. `latency p99`.
     pub figure: String,
-    /// The unit of `direct`, `gateway` and a difference.
+    /// The unit of `baseline`, `measured` and a difference.
     pub unit: Unit,
-    /// The median of the direct runs.
-    pub direct: Option<f64>,
-    /// The median of the runs through the gateway.
-    pub gateway: Option<f64>,
+    /// Which side is measured against which (the gateway against the direct runs for
+    /// every row but those of the bare proxy).
+    pub sides: Sides,
+    /// The median of the baseline's runs; `None` for a figure of the measured side alone.
+    pub baseline: Option<f64>,
+    /// The median of the measured side's runs.
+    pub measured: Option<f64>,
     /// How they compare.
     pub compare: Compare,
     /// The issue's target for this figure, if it has one.
@@ -102,12 +106,13 @@ pub struct Row {
 pub struct Run {
     /// The scenario.
     pub scenario: String,
-    /// `direct` or `gateway`.
+    /// `direct`, `proxy` or `gateway`.
     pub side: &'static str,
     /// Which round (0-based).
     pub round: usize,
-    /// What `bench-load` printed, plus the gateway figures xtask measured
-    /// (`gateway_cpu_us`, `gateway_peak_rss_bytes`).
+    /// What `bench-load` printed, plus the figures xtask measured around it
+    /// (`upstream_cpu_us`; `gateway_cpu_us` and `gateway_peak_rss_bytes` in a gateway run,
+    /// `proxy_cpu_us` in a bare proxy run).
     pub figures: Figures,
 }
 
@@ -121,11 +126,12 @@ pub struct Results {
     pub notes: Vec<String>,
 }
 
-/// The markdown table: figure, direct, via gateway, difference or ratio, target.
+/// The markdown table: figure, which sides it compares, the baseline's and the measured
+/// side's medians, their difference or ratio, and the target.
 pub fn table(results: &Results) -> String {
     let mut out = String::from(
-        "| scenario | figure | direct | via gateway | gateway − direct | target |\n\
-         |---|---|---:|---:|---:|---|\n",
+        "| scenario | figure | sides | baseline | measured | difference or ratio | target |\n\
+         |---|---|---|---:|---:|---:|---|\n",
     );
     for row in &results.rows {
         let show = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| row.unit.show(v));
@@ -142,11 +148,12 @@ pub fn table(results: &Results) -> String {
         });
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             row.scenario,
             row.figure,
-            show(row.direct),
-            show(row.gateway),
+            sides_text(row),
+            show(row.baseline),
+            show(row.measured),
             compare,
             target
         );
@@ -157,7 +164,30 @@ pub fn table(results: &Results) -> String {
     out
 }
 
-/// The JSON file: the machine, the settings, every row and every run.
+/// What the sides column says: `gateway vs direct`, or the measured side alone
+/// (`gateway`) for a figure without a baseline.
+fn sides_text(row: &Row) -> String {
+    if row.baseline.is_none() && row.compare == Compare::None {
+        row.sides.measured.label().to_owned()
+    } else {
+        row.sides.label()
+    }
+}
+
+/// The median of `side` in `row`, if the row has that side.
+fn value_of(row: &Row, side: Side) -> Option<f64> {
+    if row.sides.measured == side {
+        row.measured
+    } else if row.sides.baseline == side {
+        row.baseline
+    } else {
+        None
+    }
+}
+
+/// The JSON file: the machine, the settings, every row and every run. A row names its
+/// `measured` and `baseline` sides and puts each side's median under its name (`direct`,
+/// `proxy`, `gateway`; `null` for a side the row does not compare).
 ///
 /// `busy` is how busy the machine's CPUs were, in percent, in the second before measuring
 /// and the second after.
@@ -192,13 +222,17 @@ pub fn json(
         };
         let _ = write!(
             out,
-            "    {{\"scenario\": {}, \"figure\": {}, \"unit\": {}, \"direct\": {}, \"gateway\": {}, \
+            "    {{\"scenario\": {}, \"figure\": {}, \"unit\": {}, \"measured\": {}, \"baseline\": {}, \
+             \"direct\": {}, \"proxy\": {}, \"gateway\": {}, \
              \"difference\": {}, \"ratio\": {}, \"target\": {}, \"target_met\": {}}}",
             string(&row.scenario),
             string(&row.figure),
             string(row.unit.json_name()),
-            optional(row.direct),
-            optional(row.gateway),
+            string(row.sides.measured.name()),
+            string(row.sides.baseline.name()),
+            optional(value_of(row, Side::Direct)),
+            optional(value_of(row, Side::Proxy)),
+            optional(value_of(row, Side::Gateway)),
             optional(difference),
             optional(ratio),
             row.target
@@ -284,40 +318,101 @@ mod tests {
             scenario: "chat".to_owned(),
             figure: "latency p50".to_owned(),
             unit: Unit::Micros,
-            direct: Some(100.0),
-            gateway: Some(160.4),
+            sides: Sides::GATEWAY_VS_DIRECT,
+            baseline: Some(100.0),
+            measured: Some(160.4),
             compare,
             target,
         }
     }
 
-    #[test]
-    fn the_table_shows_differences_ratios_and_targets() {
-        let results = Results {
-            rows: vec![
-                row(
-                    Compare::Difference(60.4),
-                    Some(Target {
-                        text: "≤ 100 µs added",
-                        met: true,
-                    }),
-                ),
-                row(Compare::Ratio(0.8), None),
-                row(Compare::Difference(-3.0), None),
-            ],
+    fn results(rows: Vec<Row>) -> Results {
+        Results {
+            rows,
             runs: Vec::new(),
             notes: vec!["Pinned.".to_owned()],
-        };
+        }
+    }
+
+    #[test]
+    fn the_table_shows_differences_ratios_and_targets() {
+        let results = results(vec![
+            row(
+                Compare::Difference(60.4),
+                Some(Target {
+                    text: "≤ 100 µs added",
+                    met: true,
+                }),
+            ),
+            row(Compare::Ratio(0.8), None),
+            row(Compare::Difference(-3.0), None),
+        ]);
         let table = table(&results);
         assert!(
             table.contains(
-                "| chat | latency p50 | 100 µs | 160 µs | +60 µs | ≤ 100 µs added (met) |"
+                "| chat | latency p50 | gateway vs direct | 100 µs | 160 µs | +60 µs | ≤ 100 µs added (met) |"
             ),
             "{table}"
         );
         assert!(table.contains("| × 0.80 |"), "{table}");
         assert!(table.contains("| −3 µs |"), "{table}");
         assert!(table.ends_with("\nPinned.\n"), "{table}");
+    }
+
+    #[test]
+    fn rows_name_their_sides_and_a_figure_alone_its_own_side() {
+        let own = Row {
+            sides: Sides::GATEWAY_VS_PROXY,
+            ..row(Compare::Difference(60.4), None)
+        };
+        let alone = Row {
+            figure: "bare proxy CPU per request".to_owned(),
+            sides: Sides::PROXY_VS_DIRECT,
+            baseline: None,
+            measured: Some(35.0),
+            ..row(Compare::None, None)
+        };
+        let table = table(&results(vec![own, alone]));
+        assert!(
+            table.contains(
+                "| chat | latency p50 | gateway vs bare proxy | 100 µs | 160 µs | +60 µs |  |"
+            ),
+            "{table}"
+        );
+        assert!(
+            table.contains("| chat | bare proxy CPU per request | bare proxy | — | 35 µs | — |  |"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn json_rows_put_each_median_under_its_side() {
+        let machine = Machine {
+            cpu_model: "cpu".to_owned(),
+            cpus: 2,
+            kernel: "6".to_owned(),
+            load_average: 0.5,
+        };
+        let own = Row {
+            sides: Sides::GATEWAY_VS_PROXY,
+            ..row(Compare::Difference(60.4), None)
+        };
+        let rows = vec![row(Compare::Ratio(0.5), None), own];
+        let json = json(&results(rows), &machine, (None, None), "today", true, true);
+        assert!(
+            json.contains(
+                "\"measured\": \"gateway\", \"baseline\": \"direct\", \"direct\": 100, \
+                 \"proxy\": null, \"gateway\": 160.4, \"difference\": null, \"ratio\": 0.5,"
+            ),
+            "{json}"
+        );
+        assert!(
+            json.contains(
+                "\"measured\": \"gateway\", \"baseline\": \"proxy\", \"direct\": null, \
+                 \"proxy\": 100, \"gateway\": 160.4, \"difference\": 60.4, \"ratio\": null,"
+            ),
+            "{json}"
+        );
     }
 
     #[test]

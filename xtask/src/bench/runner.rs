@@ -1,5 +1,6 @@
-//! Running `bench-load` against either side, measuring the gateway around each run, and
-//! turning rounds of runs into table rows.
+//! Running `bench-load` against any side (straight at the upstream, through the bare proxy,
+//! through the gateway), measuring the process in between around each run, and turning
+//! rounds of runs into table rows.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,25 +15,7 @@ use super::process;
 use super::procfs;
 use super::report::{Compare, Results, Row, Run, Target, Unit};
 use super::setup::Setup;
-
-/// Which way a load run goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    /// Straight at the upstream.
-    Direct,
-    /// Through the gateway.
-    Gateway,
-}
-
-impl Side {
-    /// `direct` or `gateway`.
-    fn name(self) -> &'static str {
-        match self {
-            Side::Direct => "direct",
-            Side::Gateway => "gateway",
-        }
-    }
-}
+use super::sides::{Pair, Rounds, Side, Sides};
 
 /// What a load run sends: a path, a `bench-load --request` kind and a model name.
 #[derive(Debug, Clone)]
@@ -50,6 +33,9 @@ pub type Check = fn(f64) -> bool;
 
 /// The key of the gateway CPU time a run used, in µs (added to a gateway run's figures).
 pub const CPU_US: &str = "gateway_cpu_us";
+
+/// The key of the bare proxy's CPU time a run used, in µs (added to a proxy run's figures).
+pub const PROXY_CPU_US: &str = "proxy_cpu_us";
 
 /// The key of the upstream CPU time a run used, in µs (added to every run's figures).
 pub const UPSTREAM_CPU_US: &str = "upstream_cpu_us";
@@ -92,10 +78,23 @@ impl<'a> Runner<'a> {
         self.setup.gateway_pid()
     }
 
+    /// The sides load can go to: straight at the upstream, through the bare proxy when the
+    /// setup started one, and through the gateway, in the order a round runs them.
+    pub fn sides(&self) -> Vec<Side> {
+        let mut sides = vec![Side::Direct];
+        if self.setup.proxy_addr.is_some() {
+            sides.push(Side::Proxy);
+        }
+        sides.push(Side::Gateway);
+        sides
+    }
+
     /// One `bench-load` run of `request` with `mode` (its subcommand and options) towards
     /// `side`, expected to take about `seconds`. The upstream's CPU time is added
     /// ([`UPSTREAM_CPU_US`]); for gateway runs, the gateway's ([`CPU_US`]) and, with
-    /// `sample_rss`, its largest resident size ([`PEAK_RSS`]). Fails when the run fails, or when it had nothing answered.
+    /// `sample_rss`, its largest resident size ([`PEAK_RSS`]); for bare proxy runs, the
+    /// proxy's ([`PROXY_CPU_US`]). Fails when the run fails, when it had nothing answered,
+    /// or when it goes through a bare proxy the setup did not start.
     pub fn load(
         &mut self,
         side: Side,
@@ -104,14 +103,17 @@ impl<'a> Runner<'a> {
         seconds: f64,
         sample_rss: bool,
     ) -> Result<Figures, Failure> {
-        let addr = match side {
-            Side::Direct => self.setup.upstream_addr,
-            Side::Gateway => self.setup.gateway_addr,
+        // A direct run always sends chat: the upstream serves nothing else.
+        let (addr, path, middle) = match side {
+            Side::Direct => (Some(self.setup.upstream_addr), "/v1/chat/completions", None),
+            Side::Proxy => (self.setup.proxy_addr, request.path, self.setup.proxy_pid()),
+            Side::Gateway => (
+                Some(self.setup.gateway_addr),
+                request.path,
+                Some(self.gateway_pid()),
+            ),
         };
-        let path = match side {
-            Side::Direct => "/v1/chat/completions",
-            Side::Gateway => request.path,
-        };
+        let addr = addr.ok_or_else(|| Failure::new("no bare proxy was started to run through"))?;
         self.count += 1;
         let out = self.dir.join(format!("load-{:02}.json", self.count));
         let log = self.dir.join(format!("load-{:02}.log", self.count));
@@ -121,13 +123,14 @@ impl<'a> Runner<'a> {
             .args(["--url", &format!("http://{addr}{path}")])
             .args(["--request", request.kind, "--model", &request.model])
             .args(mode);
-        let (pid, upstream_pid) = (self.gateway_pid(), self.setup.upstream_pid());
-        let before = (procfs::cpu_ticks(pid), procfs::cpu_ticks(upstream_pid));
-        let sampler = sample_rss.then(|| RssSampler::start(pid));
+        let upstream_pid = self.setup.upstream_pid();
+        let ticks = |pid: Option<u32>| pid.and_then(procfs::cpu_ticks);
+        let before = (ticks(middle), procfs::cpu_ticks(upstream_pid));
+        let sampler = sample_rss.then(|| RssSampler::start(self.gateway_pid()));
         let limit = Duration::from_secs_f64(seconds + 60.0);
         let ran = process::run_to_end("bench-load", &mut command, &out, &log, limit);
         let peak = sampler.map(RssSampler::stop);
-        let after = (procfs::cpu_ticks(pid), procfs::cpu_ticks(upstream_pid));
+        let after = (ticks(middle), procfs::cpu_ticks(upstream_pid));
         let text = ran?;
         let mut figures =
             parse_figures(&text).map_err(|e| Failure::new(format!("{}: {e}", out.display())))?;
@@ -137,10 +140,13 @@ impl<'a> Runner<'a> {
         if let Some(cpu_us) = micros(before.1, after.1) {
             figures.insert(UPSTREAM_CPU_US.to_owned(), cpu_us);
         }
-        if side == Side::Gateway
-            && let Some(cpu_us) = micros(before.0, after.0)
-        {
-            figures.insert(CPU_US.to_owned(), cpu_us);
+        let middle_key = match side {
+            Side::Direct => None,
+            Side::Proxy => Some(PROXY_CPU_US),
+            Side::Gateway => Some(CPU_US),
+        };
+        if let (Some(key), Some(cpu_us)) = (middle_key, micros(before.0, after.0)) {
+            figures.insert(key.to_owned(), cpu_us);
         }
         if let Some(Some(peak)) = peak {
             figures.insert(PEAK_RSS.to_owned(), peak as f64);
@@ -160,30 +166,26 @@ impl<'a> Runner<'a> {
         Ok(figures)
     }
 
-    /// `rounds` rounds of a direct run then a gateway run, each recorded under `scenario`.
-    /// Returns the direct and the gateway figures, by round.
+    /// `rounds` rounds of one run per side of `sides`, in that order (each side with its
+    /// request), each recorded under `scenario`. Returns the figures by side and round.
     pub fn interleaved(
         &mut self,
         scenario: &str,
         rounds: usize,
-        direct: &Request,
-        gateway: &Request,
+        sides: &[(Side, &Request)],
         mode: &[String],
         seconds: f64,
-    ) -> Result<(Vec<Figures>, Vec<Figures>), Failure> {
-        let (mut directs, mut gateways) = (Vec::new(), Vec::new());
+    ) -> Result<Rounds, Failure> {
+        let mut runs = Rounds::default();
         for round in 0..rounds.max(1) {
-            for (side, request) in [(Side::Direct, direct), (Side::Gateway, gateway)] {
-                eprintln!("==> bench: {scenario}: {} run {}", side.name(), round + 1);
-                let figures = self.load(side, request, mode, seconds, false)?;
-                self.record(scenario, side, round, &figures);
-                match side {
-                    Side::Direct => directs.push(figures),
-                    Side::Gateway => gateways.push(figures),
-                }
+            for (side, request) in sides {
+                eprintln!("==> bench: {scenario}: {} run {}", side.label(), round + 1);
+                let figures = self.load(*side, request, mode, seconds, false)?;
+                self.record(scenario, *side, round, &figures);
+                runs.push(*side, figures);
             }
         }
-        Ok((directs, gateways))
+        Ok(runs)
     }
 
     /// Keeps one run for the JSON file.
@@ -196,20 +198,38 @@ impl<'a> Runner<'a> {
         });
     }
 
-    /// A row comparing `key` of the two sides by its per-round difference.
+    /// A row comparing `key` of the two sides of `pair` by its per-round difference
+    /// (measured − baseline), against `target`'s maximum.
     pub fn difference(
         &mut self,
         scenario: &str,
         figure: &str,
         unit: Unit,
-        (direct, gateway): (&[Figures], &[Figures]),
+        pair: Pair<'_>,
         key: &str,
         target: Option<(&'static str, f64)>,
     ) {
-        let d = values(direct, |f| f.get(key).copied());
-        let g = values(gateway, |f| f.get(key).copied());
-        let diffs: Vec<f64> = d.iter().zip(&g).map(|(d, g)| g - d).collect();
-        let compare = median(&diffs).map_or(Compare::None, Compare::Difference);
+        self.difference_of(
+            scenario,
+            figure,
+            unit,
+            pair,
+            |f| f.get(key).copied(),
+            target,
+        );
+    }
+
+    /// Like [`Runner::difference`], of any `value` of a run.
+    pub fn difference_of(
+        &mut self,
+        scenario: &str,
+        figure: &str,
+        unit: Unit,
+        pair: Pair<'_>,
+        value: impl Fn(&Figures) -> Option<f64>,
+        target: Option<(&'static str, f64)>,
+    ) {
+        let compare = median(&pair.differences(&value)).map_or(Compare::None, Compare::Difference);
         let target = target.and_then(|(text, max)| {
             let Compare::Difference(diff) = compare else {
                 return None;
@@ -219,65 +239,78 @@ impl<'a> Runner<'a> {
                 met: diff <= max,
             })
         });
-        self.row(
-            scenario,
-            figure,
-            unit,
-            median(&d),
-            median(&g),
-            compare,
-            target,
-        );
+        let (b, m) = medians(pair, &value);
+        self.row(scenario, figure, unit, pair.sides, b, m, compare, target);
     }
 
-    /// A row comparing `key` of the two sides by its per-round ratio, gateway over direct.
-    pub fn ratio(
-        &mut self,
-        scenario: &str,
-        figure: &str,
-        unit: Unit,
-        (direct, gateway): (&[Figures], &[Figures]),
-        key: &str,
-    ) {
-        let d = values(direct, |f| f.get(key).copied());
-        let g = values(gateway, |f| f.get(key).copied());
-        let ratios: Vec<f64> = d
-            .iter()
-            .zip(&g)
-            .filter(|(d, _)| **d > 0.0)
-            .map(|(d, g)| g / d)
-            .collect();
-        let compare = median(&ratios).map_or(Compare::None, Compare::Ratio);
-        self.row(
-            scenario,
-            figure,
-            unit,
-            median(&d),
-            median(&g),
-            compare,
-            None,
-        );
+    /// A row comparing `key` of the two sides of `pair` by its per-round ratio, measured
+    /// over baseline.
+    pub fn ratio(&mut self, scenario: &str, figure: &str, unit: Unit, pair: Pair<'_>, key: &str) {
+        let value = |f: &Figures| f.get(key).copied();
+        let compare = median(&pair.ratios(value)).map_or(Compare::None, Compare::Ratio);
+        let (b, m) = medians(pair, value);
+        self.row(scenario, figure, unit, pair.sides, b, m, compare, None);
     }
 
-    /// A row of each side's median of `value`, not compared (counts, shares).
+    /// A row of each side's median of `value`, not compared (counts, shares); `target`
+    /// must hold for both.
     pub fn both(
         &mut self,
         scenario: &str,
         figure: &str,
         unit: Unit,
-        (direct, gateway): (&[Figures], &[Figures]),
+        pair: Pair<'_>,
         value: impl Fn(&Figures) -> Option<f64>,
         target: Option<(&'static str, Check)>,
     ) {
-        let d = median(&values(direct, &value));
-        let g = median(&values(gateway, &value));
+        let (b, m) = medians(pair, value);
         let target = target.and_then(|(text, met)| {
             Some(Target {
                 text,
-                met: met(g?) && d.is_none_or(met),
+                met: met(m?) && b.is_none_or(met),
             })
         });
-        self.row(scenario, figure, unit, d, g, Compare::None, target);
+        self.row(
+            scenario,
+            figure,
+            unit,
+            pair.sides,
+            b,
+            m,
+            Compare::None,
+            target,
+        );
+    }
+
+    /// A row of a figure of the measured side of `pair` alone: the median of `value` over
+    /// its runs, with a target it should stay at or under.
+    pub fn measured_only(
+        &mut self,
+        scenario: &str,
+        figure: &str,
+        unit: Unit,
+        pair: Pair<'_>,
+        value: impl Fn(&Figures) -> Option<f64>,
+        target: Option<(&'static str, f64)>,
+    ) {
+        let m = median(&values(pair.measured, value));
+        let target = target.and_then(|(text, max)| {
+            Some(Target {
+                text,
+                met: m? <= max,
+            })
+        });
+        let sides = pair.sides;
+        self.row(
+            scenario,
+            figure,
+            unit,
+            sides,
+            None,
+            m,
+            Compare::None,
+            target,
+        );
     }
 
     /// A row of a figure of the gateway alone: the median of `value` over `gateway` runs,
@@ -291,17 +324,45 @@ impl<'a> Runner<'a> {
         value: impl Fn(&Figures) -> Option<f64>,
         target: Option<(&'static str, f64)>,
     ) {
-        let g = median(&values(gateway, value));
-        let target = target.and_then(|(text, max)| {
-            Some(Target {
-                text,
-                met: g? <= max,
-            })
-        });
-        self.row(scenario, figure, unit, None, g, Compare::None, target);
+        let pair = Pair::new(Sides::GATEWAY_VS_DIRECT, &[], gateway);
+        self.measured_only(scenario, figure, unit, pair, value, target);
     }
 
-    /// Adds a row.
+    /// The CPU row of `pair` (`per` is `request` or `stream`): against the direct runs,
+    /// the measured side's CPU per request alone (the direct runs have nothing in between);
+    /// against the bare proxy, the per-round difference of the two CPU times, the gateway's
+    /// own share.
+    pub fn cpu(
+        &mut self,
+        scenario: &str,
+        per: &str,
+        pair: Pair<'_>,
+        target: Option<(&'static str, f64)>,
+    ) {
+        if pair.sides.baseline == Side::Direct {
+            let figure = format!("{} CPU per {per}", pair.sides.measured.label());
+            self.measured_only(
+                scenario,
+                &figure,
+                Unit::Micros,
+                pair,
+                cpu_per_request,
+                target,
+            );
+        } else {
+            let figure = format!("CPU per {per}");
+            self.difference_of(
+                scenario,
+                &figure,
+                Unit::Micros,
+                pair,
+                cpu_per_request,
+                target,
+            );
+        }
+    }
+
+    /// Adds a row: `baseline` and `measured` are the medians of the two sides of `sides`.
     #[allow(
         clippy::too_many_arguments,
         reason = "one argument per column of the table"
@@ -311,8 +372,9 @@ impl<'a> Runner<'a> {
         scenario: &str,
         figure: &str,
         unit: Unit,
-        direct: Option<f64>,
-        gateway: Option<f64>,
+        sides: Sides,
+        baseline: Option<f64>,
+        measured: Option<f64>,
         compare: Compare,
         target: Option<Target>,
     ) {
@@ -320,12 +382,21 @@ impl<'a> Runner<'a> {
             scenario: scenario.to_owned(),
             figure: figure.to_owned(),
             unit,
-            direct,
-            gateway,
+            sides,
+            baseline,
+            measured,
             compare,
             target,
         });
     }
+}
+
+/// The medians of `value` over the baseline's and over the measured side's runs.
+fn medians(pair: Pair<'_>, value: impl Fn(&Figures) -> Option<f64>) -> (Option<f64>, Option<f64>) {
+    (
+        median(&values(pair.baseline, &value)),
+        median(&values(pair.measured, &value)),
+    )
 }
 
 /// `value` of each run that has it.
@@ -348,9 +419,10 @@ pub fn median(values: &[f64]) -> Option<f64> {
     }
 }
 
-/// The gateway's CPU time per answered request (or stream) in a gateway run's figures.
+/// The CPU time per answered request (or stream) of the process a run went through: the
+/// gateway's in a gateway run, the bare proxy's in a proxy run, `None` in a direct run.
 pub fn cpu_per_request(figures: &Figures) -> Option<f64> {
-    per_request(figures, CPU_US)
+    per_request(figures, CPU_US).or_else(|| per_request(figures, PROXY_CPU_US))
 }
 
 /// The upstream's CPU time per answered request (or stream) in a run's figures.
@@ -421,5 +493,16 @@ mod tests {
         assert_eq!(cpu_per_request(&figures), Some(25.0));
         figures.insert("requests".to_owned(), 0.0);
         assert_eq!(cpu_per_request(&figures), None);
+    }
+
+    #[test]
+    fn cpu_per_request_is_the_bare_proxys_in_a_proxy_run() {
+        let mut figures = Figures::new();
+        figures.insert("requests".to_owned(), 100.0);
+        figures.insert(UPSTREAM_CPU_US.to_owned(), 900.0);
+        assert_eq!(cpu_per_request(&figures), None);
+        figures.insert(PROXY_CPU_US.to_owned(), 3500.0);
+        assert_eq!(cpu_per_request(&figures), Some(35.0));
+        assert_eq!(upstream_cpu_per_request(&figures), Some(9.0));
     }
 }

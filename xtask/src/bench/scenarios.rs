@@ -5,6 +5,11 @@
 //! the gateway's response store, which would otherwise inflate the held-streams peak.
 //! The chat scenarios with the state on disk ([`run_on_disk`]) come after all of these,
 //! against a second gateway.
+//!
+//! The pass-through chat scenarios (closed loop, each fixed rate, stream) also run through
+//! the bare proxy when the setup has one: each round is then direct, bare proxy, gateway,
+//! and each adds rows of the proxy against the direct runs (the floor) and of the gateway
+//! against the proxy (the gateway's own share) after its usual rows.
 
 mod durable;
 mod streams;
@@ -17,11 +22,11 @@ use std::time::Duration;
 use crate::run::Failure;
 
 use super::Plan;
-use super::load::Figures;
 use super::procfs;
 use super::report::{Compare, Results, Target, Unit};
-use super::runner::{Request, Runner, Side, cpu_per_request, upstream_cpu_per_request};
+use super::runner::{Request, Runner, upstream_cpu_per_request};
 use super::setup::{RAM_FS, Setup, State, TRANSLATE_PREFIX};
+use super::sides::{Pair, Side, Sides};
 
 /// 20 MB, the idle target, in bytes.
 const IDLE_RSS_TARGET: f64 = 20e6;
@@ -52,6 +57,7 @@ pub fn run_all(setup: &Setup, plan: &Plan, dir: &Path) -> Result<Results, Failur
         "at the end",
         "gateway RSS (response store filled)",
         Unit::MiB,
+        Sides::GATEWAY_VS_DIRECT,
         None,
         end,
         Compare::None,
@@ -61,6 +67,7 @@ pub fn run_all(setup: &Setup, plan: &Plan, dir: &Path) -> Result<Results, Failur
         "at the end",
         "gateway peak RSS (VmHWM)",
         Unit::MiB,
+        Sides::GATEWAY_VS_DIRECT,
         None,
         hwm,
         Compare::None,
@@ -95,13 +102,29 @@ fn state_label(state: State) -> &'static str {
     }
 }
 
-/// The requests of the chat scenarios: the same body both ways.
+/// The requests of the chat scenarios: the same body every way.
 fn chat(kind: &'static str, model: &str) -> Request {
     Request {
         path: "/v1/chat/completions",
         kind,
         model: model.to_owned(),
     }
+}
+
+/// `request` for every side the runner has ([`Runner::sides`]): the pass-through chat
+/// scenarios send the same request straight, through the bare proxy and through the gateway.
+fn every_side<'r>(runner: &Runner<'_>, request: &'r Request) -> Vec<(Side, &'r Request)> {
+    runner
+        .sides()
+        .into_iter()
+        .map(|side| (side, request))
+        .collect()
+}
+
+/// `target` for the gateway against the direct runs, the comparison the targets
+/// are about; `None` for the others.
+fn for_gateway<T>(sides: Sides, target: Option<T>) -> Option<T> {
+    target.filter(|_| sides == Sides::GATEWAY_VS_DIRECT)
 }
 
 /// A closed-loop mode of `seconds` with `plan.concurrency` workers.
@@ -115,12 +138,13 @@ fn closed(mode: &str, plan: &Plan, seconds: f64) -> Vec<String> {
     ]
 }
 
-/// Sends each kind of chat request both ways for a while, unrecorded, so that
-/// connections, allocator pools and caches are warm when measuring starts.
+/// Sends each kind of chat request every way (straight, through the bare proxy if there is
+/// one, through the gateway) for a while, unrecorded, so that connections, allocator pools
+/// and caches are warm when measuring starts.
 fn warm_up(runner: &mut Runner<'_>, plan: &Plan, stream_model: &str) -> Result<(), Failure> {
     eprintln!("==> bench: warming up");
     let s = plan.warmup_seconds;
-    for side in [Side::Direct, Side::Gateway] {
+    for side in runner.sides() {
         let chat_closed = closed("closed", plan, s);
         runner.load(side, &chat("chat", "bench"), &chat_closed, s, false)?;
         let stream = closed("stream", plan, s);
@@ -161,6 +185,7 @@ fn idle(runner: &mut Runner<'_>) {
         "idle after warm-up",
         "gateway RSS",
         Unit::MiB,
+        Sides::GATEWAY_VS_DIRECT,
         None,
         rss,
         Compare::None,
@@ -168,8 +193,9 @@ fn idle(runner: &mut Runner<'_>) {
     );
 }
 
-/// Non-streaming chat, closed loop: throughput, latency, CPU per request. The issue's
-/// target is shown only with the state on the RAM filesystem, the gateway's own work.
+/// Non-streaming chat, closed loop: throughput, latency, CPU per request, through the
+/// bare proxy too when there is one. The target is shown only with the state on the
+/// RAM filesystem, the gateway's own work.
 fn chat_closed(runner: &mut Runner<'_>, plan: &Plan, state: State) -> Result<(), Failure> {
     let scenario = format!(
         "chat, closed loop, {} workers{}",
@@ -178,63 +204,56 @@ fn chat_closed(runner: &mut Runner<'_>, plan: &Plan, state: State) -> Result<(),
     );
     let request = chat("chat", "bench");
     let target = (state == State::Ram).then_some(("≤ 40 µs", 40.0));
-    closed_loop(runner, plan, &scenario, (&request, &request), target)
+    let sides = every_side(runner, &request);
+    closed_loop(runner, plan, &scenario, &sides, target)
 }
 
-/// A closed-loop scenario, `requests` = (direct, through the gateway): throughput, latency
-/// p50 and p99, gateway CPU per request against `target`, the upstream's CPU for scale.
+/// A closed-loop scenario, each side of `sides` with its request: for each comparison,
+/// throughput, latency p50 and p99, CPU per request (of the gateway against `target`); for
+/// the gateway against the direct runs, the upstream's CPU for scale.
 fn closed_loop(
     runner: &mut Runner<'_>,
     plan: &Plan,
     scenario: &str,
-    requests: (&Request, &Request),
+    sides: &[(Side, &Request)],
     target: Option<(&'static str, f64)>,
 ) -> Result<(), Failure> {
     let mode = closed("closed", plan, plan.seconds);
-    let (d, g) = runner.interleaved(
-        scenario,
-        plan.rounds,
-        requests.0,
-        requests.1,
-        &mode,
-        plan.seconds,
-    )?;
-    let runs = (d.as_slice(), g.as_slice());
-    runner.ratio(scenario, "throughput", Unit::PerSecond, runs, "rps");
-    for (figure, key) in [
-        ("latency p50", "latency_p50_us"),
-        ("latency p99", "latency_p99_us"),
-    ] {
-        runner.difference(scenario, figure, Unit::Micros, runs, key, None);
+    let rounds = runner.interleaved(scenario, plan.rounds, sides, &mode, plan.seconds)?;
+    for sides in rounds.comparisons() {
+        let pair = rounds.pair(sides);
+        runner.ratio(scenario, "throughput", Unit::PerSecond, pair, "rps");
+        for (figure, key) in [
+            ("latency p50", "latency_p50_us"),
+            ("latency p99", "latency_p99_us"),
+        ] {
+            runner.difference(scenario, figure, Unit::Micros, pair, key, None);
+        }
+        runner.cpu(scenario, "request", pair, for_gateway(sides, target));
+        if sides == Sides::GATEWAY_VS_DIRECT {
+            upstream_cpu_row(runner, scenario, pair);
+        }
     }
-    runner.gateway_only(
-        scenario,
-        "gateway CPU per request",
-        Unit::Micros,
-        &g,
-        cpu_per_request,
-        target,
-    );
-    upstream_cpu_row(runner, scenario, runs);
     Ok(())
 }
 
 /// The mock upstream's CPU per request in both kinds of run: what the simplest HTTP
 /// server costs on this machine at this load, for scale (it should not differ between
 /// the two columns).
-fn upstream_cpu_row(runner: &mut Runner<'_>, scenario: &str, runs: (&[Figures], &[Figures])) {
+fn upstream_cpu_row(runner: &mut Runner<'_>, scenario: &str, pair: Pair<'_>) {
     runner.both(
         scenario,
         "mock upstream CPU per request (for scale)",
         Unit::Micros,
-        runs,
+        pair,
         upstream_cpu_per_request,
         None,
     );
 }
 
-/// Non-streaming chat at a fixed rate: the latency the gateway adds. The targets
-/// (at 500/s) are shown only with the state on the RAM filesystem, the gateway's own work.
+/// Non-streaming chat at a fixed rate: the latency the gateway adds, and the bare proxy
+/// when there is one. The targets (at 500/s) are shown only with the state on the
+/// RAM filesystem, the gateway's own work.
 fn chat_rate(runner: &mut Runner<'_>, plan: &Plan, rate: f64, state: State) -> Result<(), Failure> {
     let scenario = format!("chat, open loop at {rate:.0} req/s{}", state_label(state));
     let request = chat("chat", "bench");
@@ -245,51 +264,26 @@ fn chat_rate(runner: &mut Runner<'_>, plan: &Plan, rate: f64, state: State) -> R
         "--duration".to_owned(),
         plan.seconds.to_string(),
     ];
-    let (d, g) = runner.interleaved(
-        &scenario,
-        plan.rounds,
-        &request,
-        &request,
-        &mode,
-        plan.seconds,
-    )?;
-    let runs = (d.as_slice(), g.as_slice());
+    let sides = every_side(runner, &request);
+    let rounds = runner.interleaved(&scenario, plan.rounds, &sides, &mode, plan.seconds)?;
     let at_500 = state == State::Ram && (rate - 500.0).abs() < 1.0;
-    let p50 = at_500.then_some(("≤ 100 µs added at 500/s", 100.0));
-    let p99 = at_500.then_some(("≤ 1 ms added at 500/s", 1000.0));
-    runner.difference(
-        &scenario,
-        "latency p50",
-        Unit::Micros,
-        runs,
-        "latency_p50_us",
-        p50,
-    );
-    runner.difference(
-        &scenario,
-        "latency p99",
-        Unit::Micros,
-        runs,
-        "latency_p99_us",
-        p99,
-    );
-    runner.difference(
-        &scenario,
-        "latency p99.9",
-        Unit::Micros,
-        runs,
-        "latency_p999_us",
-        None,
-    );
-    runner.gateway_only(
-        &scenario,
-        "gateway CPU per request",
-        Unit::Micros,
-        &g,
-        cpu_per_request,
-        None,
-    );
-    upstream_cpu_row(runner, &scenario, runs);
+    for sides in rounds.comparisons() {
+        let pair = rounds.pair(sides);
+        let p50 = at_500.then_some(("≤ 100 µs added at 500/s", 100.0));
+        let p99 = at_500.then_some(("≤ 1 ms added at 500/s", 1000.0));
+        for (figure, key, target) in [
+            ("latency p50", "latency_p50_us", p50),
+            ("latency p99", "latency_p99_us", p99),
+            ("latency p99.9", "latency_p999_us", None),
+        ] {
+            let target = for_gateway(sides, target);
+            runner.difference(&scenario, figure, Unit::Micros, pair, key, target);
+        }
+        runner.cpu(&scenario, "request", pair, None);
+        if sides == Sides::GATEWAY_VS_DIRECT {
+            upstream_cpu_row(runner, &scenario, pair);
+        }
+    }
     Ok(())
 }
 
@@ -310,7 +304,7 @@ fn responses_closed(runner: &mut Runner<'_>, plan: &Plan) -> Result<(), Failure>
         runner,
         plan,
         &scenario,
-        (&direct, &translated),
+        &[(Side::Direct, &direct), (Side::Gateway, &translated)],
         Some(("≤ 60 µs", 60.0)),
     )
 }

@@ -1,5 +1,6 @@
 //! The processes every scenario runs against: the mock upstream and the gateway in front of
-//! it, both on 127.0.0.1.
+//! it, and, where the scenarios compare with it, the bare proxy beside the gateway, all on
+//! 127.0.0.1.
 
 use std::fs;
 use std::net::SocketAddr;
@@ -46,14 +47,19 @@ pub const STATE_FILE: &str = "state/switchboard.db";
 /// The RAM-backed filesystem of [`State::Ram`] (tmpfs on Linux).
 pub const RAM_FS: &str = "/dev/shm";
 
-/// The running upstream and gateway. Dropping it kills both, the gateway first.
+/// The running upstream, gateway and, once [`Setup::start_proxy`] was called, bare proxy.
+/// Dropping it kills them all, the gateway first and the upstream last.
 pub struct Setup {
     /// The gateway.
     gateway: Child,
+    /// The bare proxy, `bench-proxy`, if it was started.
+    proxy: Option<Child>,
     /// The mock upstream.
     upstream: Child,
     /// Where the gateway listens.
     pub gateway_addr: SocketAddr,
+    /// Where the bare proxy listens, if it was started.
+    pub proxy_addr: Option<SocketAddr>,
     /// Where the upstream listens.
     pub upstream_addr: SocketAddr,
     /// The folder of release binaries.
@@ -169,8 +175,10 @@ impl Setup {
         eprintln!("==> bench: gateway on http://{gateway_addr} (pid {pid})");
         Ok(Self {
             gateway: gateway_child,
+            proxy: None,
             upstream,
             gateway_addr,
+            proxy_addr: None,
             upstream_addr,
             bin: bin.to_owned(),
             load_launch: others,
@@ -195,6 +203,40 @@ impl Setup {
     /// The upstream's process id, for `/proc`.
     pub fn upstream_pid(&self) -> u32 {
         self.upstream.pid()
+    }
+
+    /// Starts the bare proxy, `bench-proxy`, in front of the upstream (as `launch` says:
+    /// `cargo xtask bench` pins it to the gateway's CPU), its log `proxy.log` in `dir`, and
+    /// waits until it listens. From then on the scenarios that compare with it run through
+    /// it too; it is killed with the rest of the setup.
+    pub fn start_proxy(&mut self, dir: &Path, launch: Launch) -> Result<(), Failure> {
+        let mut command = process::command(&self.bin.join("bench-proxy"), launch);
+        command
+            .args(["--port", "0"])
+            .arg("--upstream")
+            .arg(format!("http://{}", self.upstream_addr));
+        let mut proxy = Child::spawn("the bare proxy", &mut command, &dir.join("proxy.log"))?;
+        let addr = proxy.wait_for_addr()?;
+        let pid = proxy.pid();
+        // Its CPU time is read from `/proc/<pid>`: the pid must be the proxy's own.
+        match super::procfs::comm(pid) {
+            Some(name) if name == "bench-proxy" => {}
+            other => {
+                return Err(Failure::new(format!(
+                    "process {pid} should be the bare proxy, but is {other:?}: its CPU would be \
+                     misread"
+                )));
+            }
+        }
+        eprintln!("==> bench: bare proxy on http://{addr} (pid {pid})");
+        self.proxy = Some(proxy);
+        self.proxy_addr = Some(addr);
+        Ok(())
+    }
+
+    /// The bare proxy's process id, for `/proc`, if it was started.
+    pub fn proxy_pid(&self) -> Option<u32> {
+        self.proxy.as_ref().map(Child::pid)
     }
 }
 

@@ -17,15 +17,17 @@ use crate::run::Failure;
 use super::{chat, chat_closed, chat_rate, closed};
 use crate::bench::Plan;
 use crate::bench::report::Results;
-use crate::bench::runner::{Runner, Side};
+use crate::bench::runner::Runner;
 use crate::bench::setup::{Setup, State};
+use crate::bench::sides::Side;
 
 /// What the gateway logs for a usage record it could not write.
 const WRITE_FAILED: &str = "could not write a usage record";
 
 /// Warms `setup` (a gateway started with [`State::Disk`]) up, runs the chat scenarios
 /// against it and returns `results` with their rows, runs and a note on where the records
-/// went appended. Load output goes into `dir`.
+/// went appended. Load output goes into `dir`. No bare proxy runs here: it keeps no state,
+/// so its rows would repeat the first setup's.
 pub fn run_on_disk(
     setup: &Setup,
     plan: &Plan,

@@ -1,22 +1,23 @@
 //! The stream scenarios: paced chat and Responses streams (first byte, gaps between
-//! chunks, proper endings, CPU per stream) and many slow streams held open at once (the
-//! gateway's memory).
+//! chunks, proper endings, CPU per stream; the chat stream through the bare proxy too) and
+//! many slow streams held open at once (the gateway's memory).
 
 use crate::run::Failure;
 
-use super::chat;
-use super::closed;
+use super::{chat, closed, every_side, for_gateway};
 use crate::bench::Plan;
 use crate::bench::load::Figures;
 use crate::bench::procfs;
 use crate::bench::report::Unit;
-use crate::bench::runner::{PEAK_RSS, Request, Runner, Side, cpu_per_request};
+use crate::bench::runner::{PEAK_RSS, Request, Runner};
 use crate::bench::setup::TRANSLATE_PREFIX;
+use crate::bench::sides::{Pair, Side, Sides};
 
 /// 100 MB, the target with 1,000 open streams, in bytes.
 const HELD_RSS_TARGET: f64 = 100e6;
 
-/// Streaming chat through the same-shape path: first byte, gaps, proper endings, CPU.
+/// Streaming chat through the same-shape path, and through the bare proxy when there is
+/// one: first byte, gaps, proper endings, CPU.
 pub fn chat_stream(runner: &mut Runner<'_>, plan: &Plan, model: &str) -> Result<(), Failure> {
     let scenario = format!(
         "chat stream, {} chunks {} ms apart, {} workers",
@@ -24,15 +25,12 @@ pub fn chat_stream(runner: &mut Runner<'_>, plan: &Plan, model: &str) -> Result<
     );
     let request = chat("chat-stream", model);
     let mode = closed("stream", plan, plan.seconds);
-    let (d, g) = runner.interleaved(
-        &scenario,
-        plan.rounds,
-        &request,
-        &request,
-        &mode,
-        plan.seconds,
-    )?;
-    stream_rows(runner, &scenario, (&d, &g), Some(("≤ 0.5 ms added", 500.0)));
+    let sides = every_side(runner, &request);
+    let rounds = runner.interleaved(&scenario, plan.rounds, &sides, &mode, plan.seconds)?;
+    for sides in rounds.comparisons() {
+        let target = for_gateway(sides, Some(("≤ 0.5 ms added", 500.0)));
+        stream_rows(runner, &scenario, rounds.pair(sides), target);
+    }
     Ok(())
 }
 
@@ -50,80 +48,51 @@ pub fn responses_stream(runner: &mut Runner<'_>, plan: &Plan, model: &str) -> Re
         model: format!("{TRANSLATE_PREFIX}{model}"),
     };
     let mode = closed("stream", plan, plan.seconds);
-    let (d, g) = runner.interleaved(
+    let sides = [(Side::Direct, &direct), (Side::Gateway, &translated)];
+    let rounds = runner.interleaved(&scenario, plan.rounds, &sides, &mode, plan.seconds)?;
+    stream_rows(
+        runner,
         &scenario,
-        plan.rounds,
-        &direct,
-        &translated,
-        &mode,
-        plan.seconds,
-    )?;
-    stream_rows(runner, &scenario, (&d, &g), None);
+        rounds.pair(Sides::GATEWAY_VS_DIRECT),
+        None,
+    );
     Ok(())
 }
 
-/// The rows of a stream scenario.
+/// The rows of a stream scenario for one comparison. Whether the streams ended properly is
+/// shown against the direct runs only: against the bare proxy it would repeat both sides.
 fn stream_rows(
     runner: &mut Runner<'_>,
     scenario: &str,
-    runs: (&[Figures], &[Figures]),
+    pair: Pair<'_>,
     ttfb_target: Option<(&'static str, f64)>,
 ) {
     runner.ratio(
         scenario,
         "streams per second",
         Unit::PerSecond,
-        runs,
+        pair,
         "streams_per_s",
     );
-    runner.difference(
-        scenario,
-        "time to first byte p50",
-        Unit::Micros,
-        runs,
-        "ttfb_p50_us",
-        ttfb_target,
-    );
-    runner.difference(
-        scenario,
-        "time to first byte p99",
-        Unit::Micros,
-        runs,
-        "ttfb_p99_us",
-        None,
-    );
-    runner.difference(
-        scenario,
-        "gap between chunks p50",
-        Unit::Micros,
-        runs,
-        "gap_p50_us",
-        None,
-    );
-    runner.difference(
-        scenario,
-        "gap between chunks p99",
-        Unit::Micros,
-        runs,
-        "gap_p99_us",
-        None,
-    );
-    runner.both(
-        scenario,
-        "streams that ended properly",
-        Unit::Percent,
-        runs,
-        ended_share,
-        Some(("all", all_ended)),
-    );
-    runner.gateway_only(
-        scenario,
-        "gateway CPU per stream",
-        Unit::Micros,
-        runs.1,
-        cpu_per_request,
-        None,
-    );
+    for (figure, key, target) in [
+        ("time to first byte p50", "ttfb_p50_us", ttfb_target),
+        ("time to first byte p99", "ttfb_p99_us", None),
+        ("gap between chunks p50", "gap_p50_us", None),
+        ("gap between chunks p99", "gap_p99_us", None),
+    ] {
+        runner.difference(scenario, figure, Unit::Micros, pair, key, target);
+    }
+    if pair.sides.baseline == Side::Direct {
+        runner.both(
+            scenario,
+            "streams that ended properly",
+            Unit::Percent,
+            pair,
+            ended_share,
+            Some(("all", all_ended)),
+        );
+    }
+    runner.cpu(scenario, "stream", pair, None);
 }
 
 /// The share of streams that ended properly, in percent.
@@ -163,7 +132,7 @@ pub fn held_streams(runner: &mut Runner<'_>, plan: &Plan) -> Result<(), Failure>
     let gateway = runner.load(Side::Gateway, &request, &mode, seconds + 30.0, true)?;
     runner.record(&scenario, Side::Gateway, 0, &gateway);
     let (d, g) = (vec![direct], vec![gateway]);
-    let runs = (d.as_slice(), g.as_slice());
+    let runs = Pair::new(Sides::GATEWAY_VS_DIRECT, &d, &g);
     runner.both(
         &scenario,
         "streams opened",
