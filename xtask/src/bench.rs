@@ -273,8 +273,8 @@ fn pinning(notes: &mut Vec<String>) -> Option<(u32, u32)> {
     match pinned {
         Ok((gateway, others)) => {
             notes.push(format!(
-                "Pinned with taskset: the gateway and the bare proxy on CPU {gateway}; the \
-                 upstream and the load generator on CPU {others}."
+                "Pinned with taskset: the gateway (and the bare proxy, where one runs) on CPU \
+                 {gateway}; the upstream and the load generator on CPU {others}."
             ));
             Some((gateway, others))
         }
