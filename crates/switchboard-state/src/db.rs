@@ -117,7 +117,7 @@ impl Database {
             pool,
             usage_pool,
             failures: Arc::new(AtomicU64::new(0)),
-            usage_writer: Arc::new(UsageWriter::new()),
+            usage_writer: Arc::new(UsageWriter::new(!memory)),
         })
     }
 

@@ -23,8 +23,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use sqlx::sqlite::SqlitePool;
-use sqlx::{Executor, QueryBuilder, Sqlite};
+use sqlx::pool::PoolConnection;
+use sqlx::query::Query;
+use sqlx::sqlite::{SqliteArguments, SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -61,6 +63,10 @@ enum State {
 /// The group-commit writer of one database, shared by all its [`UsageStore`](super::UsageStore)s.
 pub(crate) struct UsageWriter {
     state: Mutex<State>,
+    /// The pool is the writer's own (a file's usage pool of one connection): the task
+    /// keeps that connection between batches instead of taking it from the pool and
+    /// giving it back for each (an acquire, a release and a task spawned for it).
+    own_pool: bool,
     /// Transactions that committed usage records (for tests and metrics).
     commits: Arc<AtomicU64>,
 }
@@ -86,10 +92,12 @@ fn stopped() -> StateError {
 }
 
 impl UsageWriter {
-    /// A writer whose task is not started yet.
-    pub(crate) fn new() -> Self {
+    /// A writer whose task is not started yet; `own_pool` when nothing else uses the
+    /// pool it will be given (see [`UsageWriter::own_pool`]).
+    pub(crate) fn new(own_pool: bool) -> Self {
         Self {
             state: Mutex::new(State::Idle),
+            own_pool,
             commits: Arc::new(AtomicU64::new(0)),
         }
     }
@@ -162,54 +170,108 @@ impl UsageWriter {
             // Unreachable: `jobs` is alive here.
             return Err(stopped());
         }
-        let task = runtime.spawn(run(pool.clone(), jobs, Arc::clone(&self.commits)));
+        let writer = Writer {
+            pool: pool.clone(),
+            keep: self.own_pool,
+            commits: Arc::clone(&self.commits),
+        };
+        let task = runtime.spawn(writer.run(jobs));
         *state = State::Running { queue, task };
         Ok(answer)
     }
 }
 
-/// The writer task: takes what is queued, writes it, answers, until the queue is closed
-/// and empty.
-async fn run(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<Job>, commits: Arc<AtomicU64>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        write_batch(&pool, &mut batch, &commits).await;
-        if pool.is_closed() {
-            // Whatever is still queued fails (pool closed), then the loop ends; new
-            // records are refused by `submit`.
-            jobs.close();
+/// What the writer task writes with.
+struct Writer {
+    pool: SqlitePool,
+    /// Keep a connection between batches (the pool is the writer's own).
+    keep: bool,
+    commits: Arc<AtomicU64>,
+}
+
+impl Writer {
+    /// The writer task: takes what is queued, writes it, answers, until the queue is
+    /// closed and empty.
+    async fn run(self, mut jobs: mpsc::UnboundedReceiver<Job>) {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        let mut kept: Option<PoolConnection<Sqlite>> = None;
+        while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+            if self.keep && kept.is_none() {
+                // On failure the batch goes through the pool, which reports the error
+                // to each record as before.
+                kept = self.pool.acquire().await.ok();
+            }
+            let written = match kept.as_mut() {
+                Some(conn) => write_batch(&mut Target::Kept(conn), &mut batch, &self.commits).await,
+                None => write_batch(&mut Target::Pool(&self.pool), &mut batch, &self.commits).await,
+            };
+            if !written {
+                // A connection that failed a batch goes back to the pool; the next batch
+                // takes one afresh.
+                kept = None;
+            }
+            if self.pool.is_closed() {
+                // Whatever is still queued fails (pool closed), then the loop ends; new
+                // records are refused by `submit`.
+                kept = None;
+                jobs.close();
+            }
         }
+        tracing::debug!("usage writer stopped");
     }
-    tracing::debug!("usage writer stopped");
+}
+
+/// Where a batch's statements run.
+enum Target<'a> {
+    /// The pool: a connection taken and given back for each statement.
+    Pool(&'a SqlitePool),
+    /// A connection the writer keeps.
+    Kept(&'a mut SqliteConnection),
+}
+
+impl Target<'_> {
+    async fn execute(
+        &mut self,
+        query: Query<'_, Sqlite, SqliteArguments>,
+    ) -> Result<(), sqlx::Error> {
+        match self {
+            Target::Pool(pool) => query.execute(*pool).await?,
+            Target::Kept(conn) => query.execute(&mut **conn).await?,
+        };
+        Ok(())
+    }
 }
 
 /// Writes `batch` in one transaction, or one by one if that fails, and answers each job.
-/// Leaves `batch` empty.
-async fn write_batch(pool: &SqlitePool, batch: &mut Vec<Job>, commits: &AtomicU64) {
-    match insert_all(pool, batch).await {
+/// Leaves `batch` empty. False when a statement failed.
+async fn write_batch(target: &mut Target<'_>, batch: &mut Vec<Job>, commits: &AtomicU64) -> bool {
+    match insert_all(target, batch).await {
         Ok(()) => {
             commits.fetch_add(1, Ordering::Relaxed);
             for job in batch.drain(..) {
                 // A caller that stopped waiting does not need its answer.
                 let _ = job.done.send(Ok(()));
             }
+            true
         }
         // A lone record's error is its own: no need to try again.
         Err(e) if batch.len() == 1 => {
             if let Some(job) = batch.pop() {
                 let _ = job.done.send(Err(e));
             }
+            false
         }
         Err(e) => {
             tracing::warn!(records = batch.len(), error = %e,
                 "a batch of usage records failed; writing them one by one");
             for job in batch.drain(..) {
-                let result = insert(pool, &job.record).await.map_err(StateError::from);
+                let result = insert(target, &job.record).await.map_err(StateError::from);
                 if result.is_ok() {
                     commits.fetch_add(1, Ordering::Relaxed);
                 }
                 let _ = job.done.send(result);
             }
+            false
         }
     }
 }
@@ -219,9 +281,9 @@ async fn write_batch(pool: &SqlitePool, batch: &mut Vec<Job>, commits: &AtomicU6
 /// explicit transaction is its own transaction in SQLite (and PostgreSQL), so either way
 /// all of the batch is written or none, with one commit and one round trip to the
 /// database's thread (an explicit `BEGIN` … `COMMIT` would take three).
-async fn insert_all(pool: &SqlitePool, batch: &[Job]) -> Result<(), StateError> {
+async fn insert_all(target: &mut Target<'_>, batch: &[Job]) -> Result<(), StateError> {
     if let [job] = batch {
-        return Ok(insert(pool, &job.record).await?);
+        return Ok(insert(target, &job.record).await?);
     }
     let mut query = QueryBuilder::<Sqlite>::new(
         "INSERT INTO usage_records (request_id, key_id, model, provider, status, \
@@ -248,20 +310,15 @@ async fn insert_all(pool: &SqlitePool, batch: &[Job]) -> Result<(), StateError> 
     // rather than evict them. Preparing was 4 % of a pass-through request's CPU. (With
     // `:memory:` the writer shares the one connection, so these take up to a third of its
     // cache; the other queries are rarer and are prepared again if evicted.)
-    query
-        .build()
-        .persistent(batch.len() <= CACHED_BATCH)
-        .execute(pool)
+    target
+        .execute(query.build().persistent(batch.len() <= CACHED_BATCH))
         .await?;
     Ok(())
 }
 
-/// Inserts one record with `executor` (the pool: a commit of its own).
-async fn insert<'c, E>(executor: E, record: &UsageRecord) -> Result<(), sqlx::Error>
-where
-    E: Executor<'c, Database = Sqlite>,
-{
-    sqlx::query(
+/// Inserts one record (a commit of its own).
+async fn insert(target: &mut Target<'_>, record: &UsageRecord) -> Result<(), sqlx::Error> {
+    let query = sqlx::query(
         "INSERT INTO usage_records (request_id, key_id, model, provider, status, \
          prompt_tokens, completion_tokens, cached_tokens, estimated, cost_usd, latency_ms, \
          created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -277,8 +334,76 @@ where
     .bind(record.estimated)
     .bind(record.cost_usd)
     .bind(to_i64(record.latency_ms))
-    .bind(record.created_at)
-    .execute(executor)
-    .await?;
-    Ok(())
+    .bind(record.created_at);
+    target.execute(query).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::{Database, MEMORY};
+
+    fn record(n: i64) -> UsageRecord {
+        UsageRecord {
+            request_id: format!("req-{n}"),
+            key_id: None,
+            model: "gpt-4o".to_owned(),
+            provider: "openai".to_owned(),
+            status: 200,
+            prompt_tokens: 10,
+            completion_tokens: 5,
+            cached_tokens: 0,
+            estimated: false,
+            cost_usd: 0.5,
+            latency_ms: 7,
+            created_at: 1_767_225_600_000 + n,
+        }
+    }
+
+    /// The idle connections of `pool` once they have held for 200 ms (a connection given
+    /// back to a pool returns through a short task of its own).
+    async fn settled_idle(pool: &SqlitePool) -> usize {
+        let mut last = pool.num_idle();
+        let mut same = 0;
+        for _ in 0..500 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let now = pool.num_idle();
+            if now == last {
+                same += 1;
+                if same == 20 {
+                    break;
+                }
+            } else {
+                (last, same) = (now, 0);
+            }
+        }
+        last
+    }
+
+    #[tokio::test]
+    async fn a_file_writer_keeps_its_connection_and_a_memory_one_gives_it_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open(dir.path().join("switchboard.db"))
+            .await
+            .unwrap();
+        for n in 0..3 {
+            db.usage().record(&record(n)).await.unwrap();
+            // The usage pool's one connection stays with the writer between batches.
+            assert_eq!(db.usage_pool().size(), 1);
+            assert_eq!(settled_idle(db.usage_pool()).await, 0, "batch {n}");
+        }
+        assert_eq!(db.usage().count().await.unwrap(), 3);
+        tokio::time::timeout(Duration::from_secs(10), db.close())
+            .await
+            .expect("close gets the kept connection back");
+
+        // `:memory:` shares its one connection with every other query: it goes back.
+        let db = Database::open(MEMORY).await.unwrap();
+        db.usage().record(&record(1)).await.unwrap();
+        assert_eq!(settled_idle(db.usage_pool()).await, 1);
+        assert_eq!(db.usage().count().await.unwrap(), 1);
+        db.close().await;
+    }
 }
