@@ -40,7 +40,9 @@ pub struct Database {
     pool: SqlitePool,
     /// The usage writer's connection: for a file, a pool of one connection of its own, so
     /// that its page cache stays warm between batches (a write on another connection makes
-    /// SQLite drop a connection's cache); for `:memory:`, `pool` itself.
+    /// SQLite drop a connection's cache), which the writer task keeps between batches
+    /// (nothing else may use this pool: it would wait for that connection); for
+    /// `:memory:`, `pool` itself.
     usage_pool: SqlitePool,
     failures: Arc<AtomicU64>,
     /// The group-commit writer of usage records, shared by every clone; its task starts
@@ -196,12 +198,13 @@ impl Database {
         AuditLog::new(self.clone())
     }
 
-    /// The group-commit writer behind [`UsageStore::record`].
-    /// The connection pool usage records are written with (see `usage_pool`).
+    /// The connection pool usage records are written with (see `usage_pool`). For a
+    /// file, only the usage writer may use it: its task keeps the one connection.
     pub(crate) fn usage_pool(&self) -> &SqlitePool {
         &self.usage_pool
     }
 
+    /// The group-commit writer behind [`UsageStore::record`].
     pub(crate) fn usage_writer(&self) -> &UsageWriter {
         &self.usage_writer
     }
