@@ -7,6 +7,11 @@ use bytes::Bytes;
 /// `stream: true`), compact JSON as SDKs send it; about 2.7 KiB.
 pub const CHAT_REQUEST: &[u8] = include_bytes!("../fixtures/chat-request.json");
 
+/// A realistic Responses request (instructions, a developer and two user messages, a
+/// replayed assistant message, a function call and its output, two tools), compact JSON;
+/// about 2 KiB.
+pub const RESPONSES_REQUEST: &[u8] = include_bytes!("../fixtures/responses-request.json");
+
 /// A real api.openai.com chat completion (pretty-printed by its recorder).
 pub const CHAT_RESPONSE: &[u8] = include_bytes!("../fixtures/openai-chat-basic.response.json");
 

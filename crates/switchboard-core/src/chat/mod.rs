@@ -19,7 +19,7 @@ mod chunk;
 mod content;
 mod finish_reason;
 mod message;
-mod open_object;
+pub(crate) mod open_object;
 mod request;
 mod response;
 mod response_format;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::chat::Role;
+use crate::chat::open_object::deserialize_open_object;
 
 /// Reads the object of a tagged union as `T` once its `type` is known: drops `type` (the
 /// variant says it) and reads the rest; `what` names the shape in an error.
@@ -35,12 +36,12 @@ where
 
 /// For `arguments`: a string as sent, any other JSON (an object some clients send) as its
 /// JSON text, `null` as empty.
-fn string_or_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-    Ok(match Value::deserialize(deserializer)? {
+fn json_text(value: Value) -> String {
+    match value {
         Value::String(text) => text,
         Value::Null => String::new(),
         other => other.to_string(),
-    })
+    }
 }
 
 /// The request's `input`: a string (one user message) or a list of items.
@@ -69,7 +70,7 @@ impl<'de> Deserialize<'de> for Input {
                 .into_iter()
                 .enumerate()
                 .map(|(index, item)| {
-                    InputItem::deserialize(item)
+                    InputItem::from_value::<D::Error>(item)
                         .map_err(|err| D::Error::custom(format!("input[{index}]: {err}")))
                 })
                 .collect::<Result<_, _>>()
@@ -110,7 +111,15 @@ pub enum InputItem {
 
 impl<'de> Deserialize<'de> for InputItem {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
+        Self::from_value(Value::deserialize(deserializer)?)
+    }
+}
+
+impl InputItem {
+    /// The item `value` holds. Taking the value rather than reading it through a
+    /// `Deserializer` saves rebuilding its tree: a `Value` read from a `Value` is
+    /// built again container by container.
+    pub fn from_value<E: serde::de::Error>(value: Value) -> Result<Self, E> {
         let untyped = matches!(value.get("type"), None | Some(Value::Null));
         let kind = match value.get("type").and_then(Value::as_str) {
             Some(kind) => kind,
@@ -136,18 +145,17 @@ impl<'de> Deserialize<'de> for InputItem {
 }
 
 /// A message item (`EasyInputMessage`, `InputMessage` or a replayed `OutputMessage`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct MessageInput {
     /// `user`, `assistant`, `system` or `developer` (any other role is kept).
     pub role: Role,
     /// A string or content parts; absent or `null` reads as empty text.
-    #[serde(default)]
     pub content: InputContent,
     /// The item's id (`msg_...`), if the client sent one.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// `in_progress`, `completed` or `incomplete`, if sent.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Fields we do not model (`phase`, ...), kept verbatim.
     #[serde(flatten)]
@@ -155,23 +163,22 @@ pub struct MessageInput {
 }
 
 /// A `function_call` item: a call the model made, replayed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct FunctionCallInput {
     /// The id that the call's output refers to.
     pub call_id: String,
     /// The function's name (within `namespace`, if set).
     pub name: String,
     /// The arguments as JSON text; absent reads as empty (sent upstream as `{}`).
-    #[serde(default, deserialize_with = "string_or_json")]
     pub arguments: String,
     /// The namespace tool the function belongs to.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// The item's id (`fc_...`), if sent.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The item's status, if sent.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Fields we do not model, kept verbatim.
     #[serde(flatten)]
@@ -179,23 +186,22 @@ pub struct FunctionCallInput {
 }
 
 /// A `custom_tool_call` item: a call of a freeform-input tool, replayed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomToolCallInput {
     /// The id that the call's output refers to.
     pub call_id: String,
     /// The custom tool's name.
     pub name: String,
     /// The freeform input the model wrote.
-    #[serde(default)]
     pub input: String,
     /// The namespace tool the custom tool belongs to.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// The item's id (`ctc_...`), if sent.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The item's status, if sent.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Fields we do not model, kept verbatim.
     #[serde(flatten)]
@@ -203,19 +209,17 @@ pub struct CustomToolCallInput {
 }
 
 /// A `function_call_output` or `custom_tool_call_output` item: a tool's result.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ToolOutput {
     /// The `call_id` of the call this answers; empty when absent or `null`.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub call_id: String,
     /// The result: a string or content parts.
-    #[serde(default)]
     pub output: InputContent,
     /// The item's id (`fco_...`, `ctco_...`), if sent.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The item's status, if sent.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Fields we do not model, kept verbatim.
     #[serde(flatten)]
@@ -223,22 +227,21 @@ pub struct ToolOutput {
 }
 
 /// A `reasoning` item from an earlier turn.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ReasoningInput {
     /// The item's id (`rs_...`), if sent.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// `summary_text` parts; absent or `null` reads as none.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub summary: Vec<ReasoningPart>,
     /// `reasoning_text` parts; Codex replays `null`.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<Vec<ReasoningPart>>,
     /// An opaque token carrying the reasoning (ignored by the translation for now).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub encrypted_content: Option<String>,
     /// The item's status, if sent.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Fields we do not model, kept verbatim.
     #[serde(flatten)]
@@ -269,13 +272,12 @@ impl ReasoningInput {
 }
 
 /// A `summary_text` or `reasoning_text` part of a reasoning item.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ReasoningPart {
     /// `summary_text`, `reasoning_text` or `text`, as sent.
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type")]
     pub r#type: String,
     /// The text.
-    #[serde(default)]
     pub text: String,
     /// Fields we do not model, kept verbatim.
     #[serde(flatten)]
@@ -283,7 +285,7 @@ pub struct ReasoningPart {
 }
 
 /// An `item_reference`: a stored item, by id.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ItemReference {
     /// The referenced item's id.
     pub id: String,
@@ -318,7 +320,7 @@ impl<'de> Deserialize<'de> for InputContent {
                 .into_iter()
                 .enumerate()
                 .map(|(index, part)| {
-                    InputPart::deserialize(part)
+                    InputPart::from_value::<D::Error>(part)
                         .map_err(|err| D::Error::custom(format!("content[{index}]: {err}")))
                 })
                 .collect::<Result<_, _>>()
@@ -351,7 +353,13 @@ pub enum InputPart {
 
 impl<'de> Deserialize<'de> for InputPart {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
+        Self::from_value(Value::deserialize(deserializer)?)
+    }
+}
+
+impl InputPart {
+    /// The part `value` holds (taken, not read again: see [`InputItem::from_value`]).
+    pub fn from_value<E: serde::de::Error>(value: Value) -> Result<Self, E> {
         match value.get("type").and_then(Value::as_str) {
             Some("input_text") => tagged(value, "input_text").map(Self::InputText),
             Some("input_image") => tagged(value, "input_image").map(Self::InputImage),
@@ -364,7 +372,7 @@ impl<'de> Deserialize<'de> for InputPart {
 }
 
 /// An `input_text` part.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct TextPart {
     /// The text.
     pub text: String,
@@ -374,16 +382,16 @@ pub struct TextPart {
 }
 
 /// An `input_image` part: by URL (or data URL) or by uploaded file id.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ImagePart {
     /// An `https:` or `data:` URL.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// The id of an uploaded file.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
     /// `low`, `high`, `auto` or `original`.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Fields we do not model, kept verbatim.
     #[serde(flatten)]
@@ -391,19 +399,19 @@ pub struct ImagePart {
 }
 
 /// An `input_file` part: inline, by URL or by uploaded file id.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct FilePart {
     /// The file's content as a data URL or base64.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_data: Option<String>,
     /// The id of an uploaded file.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
     /// The file's URL.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub file_url: Option<String>,
     /// The file's name.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
     /// Fields we do not model, kept verbatim.
     #[serde(flatten)]
@@ -411,15 +419,15 @@ pub struct FilePart {
 }
 
 /// An `output_text` part of a replayed assistant message.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct OutputTextPart {
     /// The text.
     pub text: String,
     /// Citations and other annotations, if sent.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotations: Option<Vec<Value>>,
     /// Token log probabilities, if sent.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logprobs: Option<Vec<Value>>,
     /// Fields we do not model, kept verbatim.
     #[serde(flatten)]
@@ -427,7 +435,7 @@ pub struct OutputTextPart {
 }
 
 /// A `refusal` part of a replayed assistant message.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct RefusalPart {
     /// The refusal text.
     pub refusal: String,
@@ -435,3 +443,83 @@ pub struct RefusalPart {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+// The item and part structs read without serde's `flatten` (see `chat::open_object`): with
+// it, every object was copied into serde's private buffer before its struct was built.
+// `tests/responses_unions.rs` holds them to what the derive read.
+
+deserialize_open_object!(MessageInput, "a message item" {
+    role: "role" => required,
+    content: "content" => or_default,
+    id: "id" => or_default,
+    status: "status" => or_default,
+});
+
+deserialize_open_object!(FunctionCallInput, "a function_call item" {
+    call_id: "call_id" => required,
+    name: "name" => required,
+    arguments: "arguments" => or_default via(json_text),
+    namespace: "namespace" => or_default,
+    id: "id" => or_default,
+    status: "status" => or_default,
+});
+
+deserialize_open_object!(CustomToolCallInput, "a custom_tool_call item" {
+    call_id: "call_id" => required,
+    name: "name" => required,
+    input: "input" => or_default,
+    namespace: "namespace" => or_default,
+    id: "id" => or_default,
+    status: "status" => or_default,
+});
+
+deserialize_open_object!(ToolOutput, "a tool output item" {
+    call_id: "call_id" => or_default via(Option::unwrap_or_default),
+    output: "output" => or_default,
+    id: "id" => or_default,
+    status: "status" => or_default,
+});
+
+deserialize_open_object!(ReasoningInput, "a reasoning item" {
+    id: "id" => or_default,
+    summary: "summary" => or_default via(Option::unwrap_or_default),
+    content: "content" => or_default,
+    encrypted_content: "encrypted_content" => or_default,
+    status: "status" => or_default,
+});
+
+deserialize_open_object!(ReasoningPart, "a reasoning part" {
+    r#type: "type" => or_default,
+    text: "text" => or_default,
+});
+
+deserialize_open_object!(ItemReference, "an item_reference" {
+    id: "id" => required,
+});
+
+deserialize_open_object!(TextPart, "an input_text part" {
+    text: "text" => required,
+});
+
+deserialize_open_object!(ImagePart, "an input_image part" {
+    image_url: "image_url" => or_default,
+    file_id: "file_id" => or_default,
+    detail: "detail" => or_default,
+});
+
+deserialize_open_object!(FilePart, "an input_file part" {
+    file_data: "file_data" => or_default,
+    file_id: "file_id" => or_default,
+    file_url: "file_url" => or_default,
+    filename: "filename" => or_default,
+});
+
+deserialize_open_object!(OutputTextPart, "an output_text part" {
+    text: "text" => required,
+    annotations: "annotations" => or_default,
+    logprobs: "logprobs" => or_default,
+});
+
+deserialize_open_object!(RefusalPart, "a refusal part" {
+    refusal: "refusal" => required,
+});

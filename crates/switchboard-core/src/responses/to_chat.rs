@@ -15,7 +15,6 @@ mod tests;
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::echo::ResponseEcho;
@@ -174,7 +173,8 @@ fn items<'a>(
 
 /// A stored item read back; one that does not parse is kept as `Unknown` (and skipped).
 fn stored(value: &Value) -> InputItem {
-    InputItem::deserialize(value).unwrap_or_else(|_| InputItem::Unknown(value.clone()))
+    InputItem::from_value::<serde_json::Error>(value.clone())
+        .unwrap_or_else(|_| InputItem::Unknown(value.clone()))
 }
 
 /// The item an `item_reference` names (one level: a reference to a reference is not

@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use super::input::tagged;
+use crate::chat::open_object::deserialize_open_object;
 
 /// One entry of the request's `tools`, tagged by `type`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,7 +43,13 @@ impl ResponsesTool {
 
 impl<'de> Deserialize<'de> for ResponsesTool {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
+        Self::from_value(Value::deserialize(deserializer)?)
+    }
+}
+
+impl ResponsesTool {
+    /// The tool `value` holds (taken, not read again: see `InputItem::from_value`).
+    pub fn from_value<E: serde::de::Error>(value: Value) -> Result<Self, E> {
         match value.get("type").and_then(Value::as_str) {
             Some("function") => tagged(value, "function tool").map(Self::Function),
             Some("custom") => tagged(value, "custom tool").map(Self::Custom),
@@ -53,18 +60,18 @@ impl<'de> Deserialize<'de> for ResponsesTool {
 }
 
 /// A function tool, flat: `{"type":"function","name","description","parameters","strict"}`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct FunctionTool {
     /// The function's name.
     pub name: String,
     /// What the function does, for the model.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The arguments as a JSON Schema object.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value>,
     /// Whether the arguments must follow `parameters` exactly (Codex sends `false`).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
     /// Fields we do not model (`defer_loading`, `output_schema`, ...), kept verbatim.
     #[serde(flatten)]
@@ -72,15 +79,15 @@ pub struct FunctionTool {
 }
 
 /// A custom tool: the model writes freeform text, optionally following a grammar.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomTool {
     /// The tool's name.
     pub name: String,
     /// What the tool does, for the model.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The input format; absent means unconstrained text.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<CustomToolFormat>,
     /// Fields we do not model, kept verbatim.
     #[serde(flatten)]
@@ -88,16 +95,16 @@ pub struct CustomTool {
 }
 
 /// A custom tool's `format`: `{"type":"text"}` or `{"type":"grammar","syntax","definition"}`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CustomToolFormat {
     /// `text` or `grammar` (any other value is kept).
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type")]
     pub r#type: String,
     /// For a grammar: `lark` or `regex`.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub syntax: Option<String>,
     /// For a grammar: its definition.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub definition: Option<String>,
     /// Fields we do not model, kept verbatim.
     #[serde(flatten)]
@@ -105,15 +112,14 @@ pub struct CustomToolFormat {
 }
 
 /// A namespace tool: function or custom tools called as members of `name`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct NamespaceTool {
     /// The namespace's name (Codex: `multi_agent_v1`).
     pub name: String,
     /// What the namespace is for, for the model.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The members.
-    #[serde(default)]
     pub tools: Vec<ResponsesTool>,
     /// Fields we do not model, kept verbatim.
     #[serde(flatten)]
@@ -162,12 +168,12 @@ impl<'de> Deserialize<'de> for ResponsesToolChoice {
 }
 
 /// The named tool of a `function` or `custom` tool choice.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ToolChoiceName {
     /// The tool's name.
     pub name: String,
     /// The namespace of a namespaced function (not in OpenAI's schema; accepted).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Fields we do not model, kept verbatim.
     #[serde(flatten)]
@@ -175,13 +181,11 @@ pub struct ToolChoiceName {
 }
 
 /// An `allowed_tools` tool choice.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AllowedTools {
     /// `auto` or `required`; absent reads as `auto`.
-    #[serde(default = "auto")]
     pub mode: String,
     /// The allowed tools, each like `{"type":"function","name":"f"}`.
-    #[serde(default)]
     pub tools: Vec<Value>,
     /// Fields we do not model, kept verbatim.
     #[serde(flatten)]
@@ -191,3 +195,40 @@ pub struct AllowedTools {
 fn auto() -> String {
     "auto".to_owned()
 }
+
+// Read without serde's `flatten`, as the input items are (see `input.rs`).
+
+deserialize_open_object!(FunctionTool, "a function tool" {
+    name: "name" => required,
+    description: "description" => or_default,
+    parameters: "parameters" => or_default,
+    strict: "strict" => or_default,
+});
+
+deserialize_open_object!(CustomTool, "a custom tool" {
+    name: "name" => required,
+    description: "description" => or_default,
+    format: "format" => or_default,
+});
+
+deserialize_open_object!(CustomToolFormat, "a custom tool's format" {
+    r#type: "type" => or_default,
+    syntax: "syntax" => or_default,
+    definition: "definition" => or_default,
+});
+
+deserialize_open_object!(NamespaceTool, "a namespace tool" {
+    name: "name" => required,
+    description: "description" => or_default,
+    tools: "tools" => or_default,
+});
+
+deserialize_open_object!(ToolChoiceName, "a tool_choice naming a tool" {
+    name: "name" => required,
+    namespace: "namespace" => or_default,
+});
+
+deserialize_open_object!(AllowedTools, "an allowed_tools tool_choice" {
+    mode: "mode" => or(auto()),
+    tools: "tools" => or_default,
+});

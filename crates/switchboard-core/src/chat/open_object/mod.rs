@@ -18,6 +18,9 @@
 //!   `Option<T>` field, `or_default` reads `null` as `None`, as the derive does.
 //! - `required`: the key must be there (a field without `#[serde(default)]`); its absence
 //!   is serde's `missing field` error.
+//! - `kind via(f)`: the key's value is read as `f`'s argument type and converted by `f`
+//!   (the derive's `deserialize_with`), then `kind` applies as above. For example
+//!   `or_default via(Option::unwrap_or_default)` reads `null` as the default.
 //! - A known key given twice is an error, as with the derive; unknown keys keep the last
 //!   value, as a `serde_json::Map` does.
 
@@ -74,9 +77,14 @@ macro_rules! deserialize_open_object {
     };
     (@final $slot:ident $json:literal or_default) => { $slot.unwrap_or_default() };
     (@final $slot:ident $json:literal or($default:expr)) => { $slot.unwrap_or_else(|| $default) };
+    (@read $map:ident) => { $map.next_value()? };
+    (@read $map:ident $via:expr) => { ($via)($map.next_value()?) };
     (
         $ty:ident, $expecting:literal {
-            $( $field:ident : $json:literal => $kind:ident $( ( $default:expr ) )? ),+ $(,)?
+            $(
+                $field:ident : $json:literal =>
+                    $kind:ident $( ( $default:expr ) )? $( via($via:expr) )?
+            ),+ $(,)?
         }
     ) => {
         impl<'de> ::serde::Deserialize<'de> for $ty {
@@ -109,7 +117,7 @@ macro_rules! deserialize_open_object {
                                         if $field.is_some() {
                                             return Err(::serde::de::Error::duplicate_field($json));
                                         }
-                                        $field = Some(map.next_value()?);
+                                        $field = Some(deserialize_open_object!(@read map $( $via )?));
                                     }
                                 )+
                                 _ => {
