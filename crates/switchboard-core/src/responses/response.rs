@@ -155,8 +155,8 @@ pub struct Response {
 
 impl Response {
     /// A response that has just started: `in_progress`, no output, no usage, with the
-    /// request's echo copied in.
-    pub fn new(id: String, created_at: i64, echo: &ResponseEcho) -> Self {
+    /// request's echo moved in.
+    pub fn new(id: String, created_at: i64, echo: ResponseEcho) -> Self {
         Self {
             id,
             object: response_object(),
@@ -165,28 +165,28 @@ impl Response {
             completed_at: None,
             error: None,
             incomplete_details: None,
-            instructions: echo.instructions.clone(),
-            model: echo.model.clone(),
+            instructions: echo.instructions,
+            model: echo.model,
             output: Vec::new(),
             parallel_tool_calls: echo.parallel_tool_calls,
-            previous_response_id: echo.previous_response_id.clone(),
-            reasoning: echo.reasoning.clone(),
+            previous_response_id: echo.previous_response_id,
+            reasoning: echo.reasoning,
             store: echo.store,
-            temperature: echo.temperature.clone(),
-            top_p: echo.top_p.clone(),
-            text: echo.text.clone(),
-            tool_choice: echo.tool_choice.clone(),
-            tools: echo.tools.clone(),
-            truncation: echo.truncation.clone(),
-            max_output_tokens: echo.max_output_tokens.clone(),
-            service_tier: echo.service_tier.clone(),
+            temperature: echo.temperature,
+            top_p: echo.top_p,
+            text: echo.text,
+            tool_choice: echo.tool_choice,
+            tools: echo.tools,
+            truncation: echo.truncation,
+            max_output_tokens: echo.max_output_tokens,
+            service_tier: echo.service_tier,
             usage: None,
-            user: echo.user.clone(),
-            safety_identifier: echo.safety_identifier.clone(),
-            prompt_cache_key: echo.prompt_cache_key.clone(),
-            metadata: echo.metadata.clone(),
-            top_logprobs: echo.top_logprobs.clone(),
-            max_tool_calls: echo.max_tool_calls.clone(),
+            user: echo.user,
+            safety_identifier: echo.safety_identifier,
+            prompt_cache_key: echo.prompt_cache_key,
+            metadata: echo.metadata,
+            top_logprobs: echo.top_logprobs,
+            max_tool_calls: echo.max_tool_calls,
             background: echo.background,
         }
     }
@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn a_new_response_has_every_required_key() {
-        let response = Response::new("resp_1".into(), 7, &ResponseEcho::for_model("m"));
+        let response = Response::new("resp_1".into(), 7, ResponseEcho::for_model("m"));
         let written = serde_json::to_value(&response).unwrap();
         for key in [
             "id",
@@ -253,7 +253,7 @@ mod tests {
 
     #[test]
     fn error_and_incomplete_details_shapes() {
-        let mut response = Response::new("resp_1".into(), 7, &ResponseEcho::for_model("m"));
+        let mut response = Response::new("resp_1".into(), 7, ResponseEcho::for_model("m"));
         response.status = ResponseStatus::Incomplete;
         response.incomplete_details = Some(IncompleteDetails {
             reason: IncompleteReason::MaxOutputTokens,

@@ -72,7 +72,7 @@ impl ResponseStream {
         tool_names: ToolNames,
     ) -> Self {
         Self {
-            core: Core::new(Response::new(response_id, created_at, &echo)),
+            core: Core::new(Response::new(response_id, created_at, echo)),
             phase: Phase::NotStarted,
             reasoning: None,
             message: None,
