@@ -52,8 +52,8 @@ pub enum Reply {
         headers: Vec<(&'static str, String)>,
         /// `content-type`.
         content_type: &'static str,
-        /// The body.
-        body: String,
+        /// The body (bytes as they are: a test may send some that are not UTF-8).
+        body: Bytes,
     },
     /// An SSE body sent frame by frame.
     Sse {
@@ -92,7 +92,7 @@ impl Reply {
             status,
             headers: Vec::new(),
             content_type: "application/json",
-            body: body.into(),
+            body: Bytes::from(body.into()),
         }
     }
 
@@ -353,7 +353,7 @@ async fn answer(
             content_type,
             body,
         } => {
-            let mut response = Response::new(Full::new(Bytes::from(body)).boxed());
+            let mut response = Response::new(Full::new(body).boxed());
             *response.status_mut() = StatusCode::from_u16(status).unwrap();
             response
                 .headers_mut()

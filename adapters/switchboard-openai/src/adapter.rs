@@ -84,8 +84,13 @@ impl OpenAiAdapter {
         response: UpstreamResponse,
     ) -> Result<T, GatewayError> {
         let body = collect_body(response.body, MAX_RESPONSE_BODY).await?;
-        // DeepSeek may send keep-alive blank lines before a non-streaming body.
-        serde_json::from_slice(body.trim_ascii_start()).map_err(|e| {
+        // DeepSeek may send keep-alive blank lines before a non-streaming body. The body
+        // is checked for UTF-8 once and parsed as text (`from_slice` checks each string
+        // it reads on its own, which costs more).
+        let text = std::str::from_utf8(body.trim_ascii_start()).map_err(|e| {
+            GatewayError::bad_gateway(format!("the upstream sent a body that is not UTF-8: {e}"))
+        })?;
+        serde_json::from_str(text).map_err(|e| {
             GatewayError::bad_gateway(format!("the upstream sent a body we cannot read: {e}"))
         })
     }

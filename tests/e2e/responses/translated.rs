@@ -234,3 +234,46 @@ async fn the_output_limit_goes_up_under_the_name_the_server_knows() {
     assert_eq!(sent["max_tokens"], 64, "{sent}");
     assert!(sent.get("max_completion_tokens").is_none(), "{sent}");
 }
+
+#[tokio::test]
+async fn a_request_that_is_not_utf8_is_a_400_and_goes_nowhere() {
+    let upstream = Upstream::start(weather_upstream).await;
+    let gw = TestGateway::openai(&upstream.base_url(), "").await;
+    // Valid JSON but for one byte that is not UTF-8 inside a string.
+    let body = b"{\"model\":\"m\",\"input\":\"caf\xe9\"}".to_vec();
+    let reply = Client::new(gw.url()).post("/v1/responses", body).await;
+    assert_eq!(reply.status, 400, "{}", reply.text());
+    let error = assert_openai_error(&reply.body);
+    assert_eq!(error["code"], "invalid_json");
+    assert!(
+        error["message"].as_str().unwrap().contains("not UTF-8"),
+        "{error:?}"
+    );
+    assert!(upstream.seen().is_empty());
+}
+
+#[tokio::test]
+async fn an_answer_that_is_not_utf8_is_a_502() {
+    let upstream = Upstream::start(|_| Reply::Body {
+        status: 200,
+        headers: Vec::new(),
+        content_type: "application/json",
+        body: bytes::Bytes::from_static(
+            b"{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"caf\xe9\"},\"finish_reason\":\"stop\"}]}",
+        ),
+    })
+    .await;
+    let gw = TestGateway::openai(&upstream.base_url(), "").await;
+    let reply = Client::new(gw.url())
+        .post(
+            "/v1/responses",
+            json!({"model":"m","input":"x"}).to_string(),
+        )
+        .await;
+    assert_eq!(reply.status, 502, "{}", reply.text());
+    let error = assert_openai_error(&reply.body);
+    assert!(
+        error["message"].as_str().unwrap().contains("not UTF-8"),
+        "{error:?}"
+    );
+}

@@ -16,7 +16,28 @@ const CALL_HEX_DIGITS: usize = 24;
 ///
 /// Called by the gateway once per request with bits from its own random source.
 pub fn response_id(random_bits: u128) -> String {
-    format!("resp_{random_bits:032x}")
+    random_id("resp", random_bits)
+}
+
+/// An id of `prefix`, `_` and the 32 hex digits of `random_bits` (what
+/// `format!("{prefix}_{random_bits:032x}")` writes, without the formatting machinery: ids
+/// are made several times per request).
+pub fn random_id(prefix: &str, random_bits: u128) -> String {
+    let mut id = String::with_capacity(prefix.len() + 1 + 32);
+    id.push_str(prefix);
+    id.push('_');
+    push_hex(&mut id, random_bits, 32);
+    id
+}
+
+/// Appends the first `digits` (at most 32) of the 32 lowercase, zero-padded hex digits of
+/// `bits`.
+fn push_hex(out: &mut String, bits: u128, digits: usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for place in 0..digits.min(32) {
+        let shift = 124 - 4 * place;
+        out.push(char::from(HEX[((bits >> shift) & 0xf) as usize]));
+    }
 }
 
 /// Makes the item ids and call ids of one response.
@@ -65,9 +86,10 @@ impl IdGen {
         let mut id = String::with_capacity(prefix.len() + digits);
         id.push_str(prefix);
         while id.len() < prefix.len() + digits {
-            let word = format!("{:016x}", self.next_word());
+            // The word's 16 hex digits are the first 16 of the 32 of `word << 64`.
+            let word = u128::from(self.next_word()) << 64;
             let missing = prefix.len() + digits - id.len();
-            id.push_str(&word[..missing.min(word.len())]);
+            push_hex(&mut id, word, missing.min(16));
         }
         id
     }
@@ -114,6 +136,36 @@ mod tests {
         assert!(call.starts_with("call_") && call.len() == 5 + 24, "{call}");
         assert!(call[5..].bytes().all(|b| b.is_ascii_hexdigit()));
         assert_eq!(response_id(0xab).len(), 5 + 32);
+    }
+
+    #[test]
+    fn hex_digits_are_what_format_writes() {
+        for bits in [
+            0,
+            1,
+            0xab,
+            u128::MAX,
+            0x0123_4567_89ab_cdef_fedc_ba98_7654_3210,
+        ] {
+            assert_eq!(response_id(bits), format!("resp_{bits:032x}"));
+            assert_eq!(random_id("fc", bits), format!("fc_{bits:032x}"));
+        }
+        // The generator's words: the same ids as the `format!` it replaced.
+        let mut ids = IdGen::new("resp_1");
+        let mut words = IdGen::new("resp_1");
+        let expected = |words: &mut IdGen, prefix: &str, digits: usize| {
+            let mut id = prefix.to_owned();
+            while id.len() < prefix.len() + digits {
+                let word = format!("{:016x}", words.next_word());
+                let missing = prefix.len() + digits - id.len();
+                id.push_str(&word[..missing.min(16)]);
+            }
+            id
+        };
+        for _ in 0..100 {
+            assert_eq!(ids.message(), expected(&mut words, "msg_", 32));
+            assert_eq!(ids.call_id(), expected(&mut words, "call_", 24));
+        }
     }
 
     #[test]
