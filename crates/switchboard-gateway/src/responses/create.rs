@@ -1,19 +1,17 @@
 //! `POST /v1/responses`.
 
-use std::collections::HashMap;
-
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
-use serde_json::{Value, json};
 use switchboard_core::chat::ChatResponse;
 use switchboard_core::responses::{
-    CreateResponse, Input, InputItem, Response as ResponseObject, ResponseStream, TranslateOptions,
-    fold_chat, ids, to_chat,
+    CreateResponse, Response as ResponseObject, ResponseStream, TranslateOptions, fold_chat, ids,
+    to_chat,
 };
 use switchboard_core::{ChatPeek, Endpoint, GatewayError};
 
 use super::history::{expand, referenced_items};
 use super::shaper::{ResponsesShaper, StoreTarget};
+use super::stored_input::stored_input;
 use super::{native, now};
 use crate::access_log::RequestLog;
 use crate::body::ResponseBody;
@@ -102,11 +100,15 @@ async fn translated(
 
     let id = ids::response_id(fastrand::u128(..));
     let created_at = now();
-    let target = translation.echo.store.then(|| StoreTarget {
-        store: store.clone(),
-        previous_response_id: request.previous_response_id.clone(),
-        input_items: input_items(&request.input, &references),
-    });
+    let target = if translation.echo.store {
+        Some(StoreTarget {
+            store: store.clone(),
+            previous_response_id: request.previous_response_id.clone(),
+            input: stored_input(&request.input, &references)?,
+        })
+    } else {
+        None
+    };
     let mut stream = ResponseStream::new(id, created_at, translation.echo, translation.tool_names);
     if request.includes("reasoning.encrypted_content") {
         stream = stream.with_sealer(Box::new(move |text: &str| seal.seal(text)));
@@ -157,54 +159,4 @@ fn fold_answer(
         fill::push_response(log.output.get_or_insert_default(), answer);
     }
     fold_chat(stream, answer, now())
-}
-
-/// This request's own input as stored items, each with an id (OpenAI assigns one to
-/// items that came without; ids must be unique across the store for `item_reference`).
-/// References are stored resolved, so replaying this response later does not depend on
-/// the referenced one still being stored.
-fn input_items(input: &Input, references: &HashMap<String, Value>) -> Vec<Value> {
-    match input {
-        Input::Text(text) => vec![json!({
-            "id": new_item_id("message"),
-            "type": "message",
-            "role": "user",
-            "content": [{"type": "input_text", "text": text}],
-        })],
-        Input::Items(items) => items
-            .iter()
-            .filter_map(|item| match item {
-                InputItem::ItemReference(r) => references.get(&r.id).cloned(),
-                other => serde_json::to_value(other).ok(),
-            })
-            .map(|mut item| {
-                if let Some(object) = item.as_object_mut() {
-                    let kind = object
-                        .entry("type")
-                        .or_insert_with(|| Value::String("message".into()))
-                        .as_str()
-                        .unwrap_or("message")
-                        .to_owned();
-                    if !object.get("id").is_some_and(Value::is_string) {
-                        object.insert("id".into(), Value::String(new_item_id(&kind)));
-                    }
-                }
-                item
-            })
-            .collect(),
-    }
-}
-
-/// A fresh id for an input item of type `kind`, with OpenAI's prefix for that type.
-fn new_item_id(kind: &str) -> String {
-    let prefix = match kind {
-        "message" => "msg",
-        "function_call" => "fc",
-        "function_call_output" => "fco",
-        "custom_tool_call" => "ctc",
-        "custom_tool_call_output" => "ctco",
-        "reasoning" => "rs",
-        _ => "item",
-    };
-    ids::random_id(prefix, fastrand::u128(..))
 }

@@ -8,6 +8,7 @@ mod native;
 mod read;
 mod seal;
 mod shaper;
+mod stored_input;
 
 pub(crate) use create::create;
 pub(crate) use read::{delete, get, input_items};

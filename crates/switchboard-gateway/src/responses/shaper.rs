@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::BytesMut;
-use serde_json::Value;
 use serde_json::value::RawValue;
 use switchboard_core::GatewayError;
 use switchboard_core::chat::ChatChunk;
@@ -16,20 +15,20 @@ use switchboard_core::responses::{
 
 use super::now;
 use crate::encoder::Shaper;
-use crate::store::{ResponseStore, stored_response};
+use crate::store::{ResponseStore, StoredInput, stored_response};
 
 /// Where and what to store once the response is over (`store: true`).
 pub(super) struct StoreTarget {
     pub(super) store: Arc<dyn ResponseStore>,
     pub(super) previous_response_id: Option<String>,
-    pub(super) input_items: Vec<Value>,
+    pub(super) input: StoredInput,
 }
 
 impl StoreTarget {
     /// Stores the finished `response`, whose JSON is `json`. A failed write is logged,
     /// not fatal to the client's answer (which is already on its way).
     pub(super) async fn save(self, response: &ResponseObject, json: Box<RawValue>) {
-        let stored = stored_response(response, json, self.previous_response_id, &self.input_items);
+        let stored = stored_response(response, json, self.previous_response_id, self.input);
         let result = match stored {
             Ok(record) => self.store.put(record).await,
             Err(e) => Err(e),

@@ -27,29 +27,32 @@ pub use memory::{MemoryStore, StoreLimits};
 /// the in-memory store ignores its `created_at` and `expires_at` (it has its own TTL).
 pub use switchboard_state::StoredResponse;
 
+/// A request's own input items as the store keeps them: their JSON array, every item
+/// with an id, and those ids in order.
+#[derive(Debug)]
+pub struct StoredInput {
+    /// The items' JSON array.
+    pub json: Box<RawValue>,
+    /// The items' ids, in order.
+    pub ids: Vec<String>,
+}
+
 /// A record of `response` (its JSON `response_json`, as encoded for the client: taken as
-/// it is, not parsed again) with the request's own `input_items`, indexed by the ids of
-/// its input and output items.
+/// it is, not parsed again) with the request's own `input`, indexed by the ids of its
+/// input and output items.
 pub fn stored_response(
     response: &ResponseObject,
     response_json: Box<RawValue>,
     previous_response_id: Option<String>,
-    input_items: &[Value],
+    input: StoredInput,
 ) -> Result<StoredResponse, GatewayError> {
-    let encode = |e: serde_json::Error| {
-        GatewayError::internal(format!("could not encode the response to store it: {e}"))
-    };
-    let item_ids = input_items
-        .iter()
-        .filter_map(|item| item.get("id").and_then(Value::as_str))
-        .chain(response.output.iter().map(|item| item.id()))
-        .map(str::to_owned)
-        .collect();
+    let mut item_ids = input.ids;
+    item_ids.extend(response.output.iter().map(|item| item.id().to_owned()));
     Ok(StoredResponse {
         id: response.id.clone(),
         previous_response_id,
         response: response_json,
-        input_items: serde_json::value::to_raw_value(input_items).map_err(encode)?,
+        input_items: input.json,
         item_ids,
         expires_at: None,
         created_at: switchboard_state::now_ms(),
