@@ -37,13 +37,15 @@ struct Entry {
     expires: Instant,
 }
 
+/// The maps share each response id (`Arc<str>`): one allocation per response, not one
+/// per map and per item.
 #[derive(Default)]
 struct State {
-    entries: HashMap<String, Entry>,
+    entries: HashMap<Arc<str>, Entry>,
     /// Item id → response id.
-    items: HashMap<String, String>,
+    items: HashMap<String, Arc<str>>,
     /// Response ids, oldest first (may hold ids already removed).
-    order: VecDeque<String>,
+    order: VecDeque<Arc<str>>,
     bytes: usize,
 }
 
@@ -84,7 +86,7 @@ impl State {
         let entry = self.entries.remove(id)?;
         self.bytes -= entry.bytes;
         for item in &entry.record.item_ids {
-            if self.items.get(item).is_some_and(|owner| owner == id) {
+            if self.items.get(item).is_some_and(|owner| &**owner == id) {
                 self.items.remove(item);
             }
         }
@@ -101,15 +103,16 @@ impl State {
 
     /// Drops the oldest entries until `limits` hold with `incoming` more bytes.
     fn make_room(&mut self, limits: &StoreLimits, incoming: usize, now: Instant) {
-        while let Some(oldest) = self.order.front().cloned() {
+        while let Some(oldest) = self.order.front() {
             let over = self.entries.len() >= limits.max_entries
                 || self.bytes + incoming > limits.max_bytes;
-            let stale = self.entries.get(&oldest).is_none_or(|e| e.expires <= now);
+            let stale = self.entries.get(&**oldest).is_none_or(|e| e.expires <= now);
             if !(over || stale) {
                 break;
             }
-            self.order.pop_front();
-            self.remove(&oldest);
+            if let Some(oldest) = self.order.pop_front() {
+                self.remove(&oldest);
+            }
         }
     }
 }
@@ -128,7 +131,7 @@ impl ResponseStore for MemoryStore {
         let mut state = self.state();
         state.remove(&record.id);
         state.make_room(&self.limits, bytes, now);
-        let id = record.id.clone();
+        let id: Arc<str> = Arc::from(record.id.as_str());
         for item in &record.item_ids {
             state.items.insert(item.to_owned(), id.clone());
         }
