@@ -103,8 +103,12 @@ struct Scenario {
     request: Request,
 }
 
+/// The streamed scenarios' answer: the mock upstream's stream of this many chunks, sent
+/// without pauses (a pause would only add waiting to the count's wall time).
+const STREAM_MODEL: &str = "bench/chunks=20/delay_ms=0";
+
 /// The scenarios, in the order they run.
-fn scenarios() -> [Scenario; 3] {
+fn scenarios() -> [Scenario; 5] {
     [
         Scenario {
             name: "chat completions, non-streaming",
@@ -120,6 +124,26 @@ fn scenarios() -> [Scenario; 3] {
                 path: "/v1/responses",
                 kind: "responses",
                 model: format!("{TRANSLATE_PREFIX}bench"),
+            },
+        },
+        Scenario {
+            name: "chat completions, streamed (20 chunks)",
+            slug: "chat-stream",
+            counted: Counted::Gateway,
+            request: Request {
+                path: "/v1/chat/completions",
+                kind: "chat-stream",
+                model: STREAM_MODEL.to_owned(),
+            },
+        },
+        Scenario {
+            name: "Responses streamed, translated from a chat stream (20 chunks)",
+            slug: "responses-stream",
+            counted: Counted::Gateway,
+            request: Request {
+                path: "/v1/responses",
+                kind: "responses-stream",
+                model: format!("{TRANSLATE_PREFIX}{STREAM_MODEL}"),
             },
         },
         Scenario {

@@ -62,6 +62,8 @@ fn the_table_and_the_json_show_each_scenario() {
         .zip([
             count(1206, 185_484_722),
             count(900, 265_500_000),
+            count(300, 150_000_000),
+            count(200, 200_000_000),
             count(0, 1),
         ])
         .collect();
@@ -71,6 +73,12 @@ fn the_table_and_the_json_show_each_scenario() {
         "{table}"
     );
     assert!(table.contains("| 900 | 295,000 |\n"), "{table}");
+    assert!(
+        table.contains(
+            "| Responses streamed, translated from a chat stream (20 chunks) | 200 | 1,000,000 |\n"
+        ),
+        "{table}"
+    );
     assert!(table.contains("| 0 | — |\n"), "{table}");
     assert!(table.ends_with("\nPinned.\n"), "{table}");
     let machine = Machine {
