@@ -16,7 +16,7 @@ pub use self::payloads::{
     RefusalDoneEvent, SummaryPartEvent, SummaryTextDeltaEvent, SummaryTextDoneEvent,
     TextDeltaEvent, TextDoneEvent,
 };
-use crate::sse::write_event;
+use crate::sse::{write_event, write_json_event};
 
 /// One event of a streamed response, tagged by `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,8 +153,8 @@ impl ResponseStreamEvent {
     /// an `error` event with the same sequence number is written instead, so the client
     /// still gets valid JSON.
     pub fn write_sse(&self, out: &mut BytesMut) {
-        match serde_json::to_vec(self) {
-            Ok(json) => write_event(out, self.event_type(), &json),
+        match write_json_event(out, self.event_type(), self) {
+            Ok(()) => {}
             Err(_) => {
                 let json = format!(
                     r#"{{"type":"error","sequence_number":{},"code":"server_error","message":"the gateway could not encode a stream event","param":null}}"#,

@@ -30,6 +30,51 @@ pub fn write_event(out: &mut BytesMut, event: &str, data: &[u8]) {
     out.put_u8(b'\n');
 }
 
+/// Writes a named event whose data is `value` as compact JSON, serialised straight into
+/// `out` (no buffer of its own, no copy). Compact JSON is one line: serde_json escapes
+/// every control character inside strings and writes no whitespace between tokens, so the
+/// data needs no splitting. When `value` cannot be serialised, `out` is left as it was and
+/// the error returned.
+pub fn write_json_event<T: serde::Serialize + ?Sized>(
+    out: &mut BytesMut,
+    event: &str,
+    value: &T,
+) -> Result<(), serde_json::Error> {
+    let start = out.len();
+    write_field(out, b"event", first_line(event.as_bytes()));
+    out.put_slice(b"data: ");
+    match serde_json::to_writer(Appender(out), value) {
+        Ok(()) => {
+            out.put_slice(b"\n\n");
+            Ok(())
+        }
+        Err(e) => {
+            out.truncate(start);
+            Err(e)
+        }
+    }
+}
+
+/// `io::Write` into a `BytesMut` by `extend_from_slice`: serde_json writes a frame in many
+/// small pieces, and `bytes`' own `Writer` goes through `BufMut::put` for each of them.
+struct Appender<'a>(&'a mut BytesMut);
+
+impl std::io::Write for Appender<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Writes a comment frame, `: text\n\n`: a keep-alive that decoders ignore. A multi-line
 /// `text` becomes one comment line per line.
 pub fn write_comment(out: &mut BytesMut, text: &str) {

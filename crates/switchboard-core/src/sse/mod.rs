@@ -12,6 +12,6 @@ mod framer;
 mod tests;
 
 pub use decoder::SseDecoder;
-pub use encoder::{DONE_FRAME, write_comment, write_data, write_event};
+pub use encoder::{DONE_FRAME, write_comment, write_data, write_event, write_json_event};
 pub use event::{SseEvent, parse_frame};
 pub use framer::{DEFAULT_MAX_FRAME, SseError, SseFramer};

@@ -296,3 +296,42 @@ proptest! {
         prop_assert_eq!(decode(&[&out[..at], &out[at..]]), expected);
     }
 }
+
+#[test]
+fn a_json_event_is_the_frame_of_its_compact_json() {
+    let value = serde_json::json!({"type": "x", "text": "line one\nline two\r\tand \u{1b} é", "n": [1, 2.5, null]});
+    let mut direct = BytesMut::from(&b"data: earlier\n\n"[..]);
+    write_json_event(&mut direct, "response.output_text.delta", &value).unwrap();
+    let mut two_steps = BytesMut::from(&b"data: earlier\n\n"[..]);
+    write_event(
+        &mut two_steps,
+        "response.output_text.delta",
+        &serde_json::to_vec(&value).unwrap(),
+    );
+    assert_eq!(direct, two_steps);
+    let events = decode(&[&direct[..]]);
+    let Some(Ok(event)) = events.last() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&event.data).unwrap(),
+        value
+    );
+}
+
+#[test]
+fn a_json_event_that_cannot_be_written_leaves_the_buffer_as_it_was() {
+    /// Fails halfway through, as a map with a non-string key would.
+    struct Fails;
+    impl serde::Serialize for Fails {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::{Error as _, SerializeMap as _};
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("written", "before the failure")?;
+            Err(S::Error::custom("no"))
+        }
+    }
+    let mut out = BytesMut::from(&b"data: earlier\n\n"[..]);
+    assert!(write_json_event(&mut out, "e", &Fails).is_err());
+    assert_eq!(&out[..], b"data: earlier\n\n");
+}
