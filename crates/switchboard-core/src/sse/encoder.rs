@@ -30,6 +30,10 @@ pub fn write_event(out: &mut BytesMut, event: &str, data: &[u8]) {
     out.put_u8(b'\n');
 }
 
+/// Bytes reserved for a JSON event's data before it is written: a Responses text delta
+/// frame is about 250.
+const FRAME_ROOM: usize = 384;
+
 /// Writes a named event whose data is `value` as compact JSON, serialised straight into
 /// `out` (no buffer of its own, no copy). Compact JSON is one line: serde_json escapes
 /// every control character inside strings and writes no whitespace between tokens, so the
@@ -41,6 +45,10 @@ pub fn write_json_event<T: serde::Serialize + ?Sized>(
     value: &T,
 ) -> Result<(), serde_json::Error> {
     let start = out.len();
+    // Room for a typical event at once: serde_json writes in small pieces, and a buffer
+    // grown piece by piece from empty (a stream's buffer is new for each chunk) would be
+    // reallocated several times per frame.
+    out.reserve(event.len() + FRAME_ROOM);
     write_field(out, b"event", first_line(event.as_bytes()));
     out.put_slice(b"data: ");
     match serde_json::to_writer(Appender(out), value) {
