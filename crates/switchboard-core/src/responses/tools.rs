@@ -39,15 +39,7 @@ impl ResponsesTool {
             Self::Other(value) => value.get("type").and_then(Value::as_str).unwrap_or(""),
         }
     }
-}
 
-impl<'de> Deserialize<'de> for ResponsesTool {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Self::from_value(Value::deserialize(deserializer)?)
-    }
-}
-
-impl ResponsesTool {
     /// The tool `value` holds (taken, not read again: see `InputItem::from_value`).
     pub fn from_value<E: serde::de::Error>(value: Value) -> Result<Self, E> {
         match value.get("type").and_then(Value::as_str) {
@@ -56,6 +48,12 @@ impl ResponsesTool {
             Some("namespace") => tagged(value, "namespace tool").map(Self::Namespace),
             _ => Ok(Self::Other(value)),
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for ResponsesTool {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Self::from_value(Value::deserialize(deserializer)?)
     }
 }
 

@@ -104,7 +104,7 @@ async fn translated(
         Some(StoreTarget {
             store: store.clone(),
             previous_response_id: request.previous_response_id.clone(),
-            input: stored_input(&request.input, &references)?,
+            input: stored_input(std::mem::take(&mut request.input), &references)?,
         })
     } else {
         None

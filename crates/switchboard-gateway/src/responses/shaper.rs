@@ -28,12 +28,8 @@ impl StoreTarget {
     /// Stores the finished `response`, whose JSON is `json`. A failed write is logged,
     /// not fatal to the client's answer (which is already on its way).
     pub(super) async fn save(self, response: &ResponseObject, json: Box<RawValue>) {
-        let stored = stored_response(response, json, self.previous_response_id, self.input);
-        let result = match stored {
-            Ok(record) => self.store.put(record).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = result {
+        let record = stored_response(response, json, self.previous_response_id, self.input);
+        if let Err(e) = self.store.put(record).await {
             tracing::warn!(response_id = %response.id, error = %e, "could not store the response");
         }
     }

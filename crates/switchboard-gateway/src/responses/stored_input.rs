@@ -28,10 +28,11 @@ enum Stored {
     Value(Value),
 }
 
-/// The input of a request as stored; `references` are the stored items its
-/// `item_reference`s name, by id (one not found is left out).
+/// The input of a request as stored, taken over from the request (which no longer needs
+/// it once translated); `references` are the stored items its `item_reference`s name, by
+/// id (one not found is left out).
 pub(super) fn stored_input(
-    input: &Input,
+    input: Input,
     references: &HashMap<String, Value>,
 ) -> Result<StoredInput, GatewayError> {
     let mut ids = Vec::new();
@@ -42,7 +43,7 @@ pub(super) fn stored_input(
             vec![Stored::Typed(InputItem::Message(MessageInput {
                 role: Role::User,
                 content: InputContent::Parts(vec![InputPart::InputText(TextPart {
-                    text: text.clone(),
+                    text,
                     extra: serde_json::Map::new(),
                 })]),
                 id: Some(id),
@@ -50,7 +51,7 @@ pub(super) fn stored_input(
             }))]
         }
         Input::Items(items) => items
-            .iter()
+            .into_iter()
             .filter_map(|item| stored_item(item, references, &mut ids))
             .collect(),
     };
@@ -63,12 +64,12 @@ pub(super) fn stored_input(
 /// `item` as stored, its id pushed onto `ids`; `None` for a reference to an item that is
 /// not stored.
 fn stored_item(
-    item: &InputItem,
+    mut item: InputItem,
     references: &HashMap<String, Value>,
     ids: &mut Vec<String>,
 ) -> Option<Stored> {
-    let mut typed = item.clone();
-    let id = match &mut typed {
+    let kind = item_type(&item);
+    let id = match &mut item {
         InputItem::Message(item) => &mut item.id,
         InputItem::FunctionCall(item) => &mut item.id,
         InputItem::CustomToolCall(item) => &mut item.id,
@@ -78,11 +79,13 @@ fn stored_item(
             let value = references.get(&reference.id)?.clone();
             return Some(Stored::Value(with_id(value, ids)));
         }
-        InputItem::Unknown(value) => return Some(Stored::Value(with_id(value.clone(), ids))),
+        InputItem::Unknown(value) => {
+            return Some(Stored::Value(with_id(std::mem::take(value), ids)));
+        }
     };
-    let id = id.get_or_insert_with(|| new_item_id(item_type(item)));
+    let id = id.get_or_insert_with(|| new_item_id(kind));
     ids.push(id.clone());
-    Some(Stored::Typed(typed))
+    Some(Stored::Typed(item))
 }
 
 /// An item kept as a value (a type the gateway does not model, a resolved reference),

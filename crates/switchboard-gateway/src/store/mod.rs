@@ -45,10 +45,10 @@ pub fn stored_response(
     response_json: Box<RawValue>,
     previous_response_id: Option<String>,
     input: StoredInput,
-) -> Result<StoredResponse, GatewayError> {
+) -> StoredResponse {
     let mut item_ids = input.ids;
     item_ids.extend(response.output.iter().map(|item| item.id().to_owned()));
-    Ok(StoredResponse {
+    StoredResponse {
         id: response.id.clone(),
         previous_response_id,
         response: response_json,
@@ -56,7 +56,7 @@ pub fn stored_response(
         item_ids,
         expires_at: None,
         created_at: switchboard_state::now_ms(),
-    })
+    }
 }
 
 /// A stored response that cannot be read back, as the client sees it.

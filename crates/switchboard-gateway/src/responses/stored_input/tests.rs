@@ -87,7 +87,7 @@ fn the_stored_input_is_what_it_was() {
     ];
     for input in inputs {
         let input: Input = serde_json::from_value(input).unwrap();
-        let stored = stored_input(&input, &references).unwrap();
+        let stored = stored_input(input.clone(), &references).unwrap();
         let got: Value = serde_json::from_str(stored.json.get()).unwrap();
         let ids: Vec<&str> = got
             .as_array()
@@ -109,7 +109,7 @@ fn fresh_ids_have_their_types_prefix() {
         {"type": "reasoning", "summary": []},
     ]))
     .unwrap();
-    let stored = stored_input(&input, &HashMap::new()).unwrap();
+    let stored = stored_input(input, &HashMap::new()).unwrap();
     let prefixes: Vec<&str> = stored
         .ids
         .iter()
