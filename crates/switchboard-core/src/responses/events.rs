@@ -5,7 +5,9 @@
 //! key (openai-python raises on any event that has one). [`ResponseStreamEvent::write_sse`]
 //! writes the frame `event: <type>\ndata: <one-line JSON>\n\n`.
 
+mod deltas;
 mod payloads;
+mod terminal;
 
 use bytes::BytesMut;
 use serde::{Deserialize, Serialize};
@@ -147,12 +149,28 @@ impl ResponseStreamEvent {
         }
     }
 
+    /// As [`ResponseStreamEvent::write_sse`], except that a terminal event
+    /// (`response.completed`, `.incomplete`, `.failed`) takes its `response` from
+    /// `final_response_json`: the final response's compact JSON, already written (for the
+    /// store), which is what a terminal event carries. Saves serialising the whole
+    /// response twice. In debug builds the text is checked against the event's response.
+    pub fn write_sse_with_final(&self, final_response_json: &str, out: &mut BytesMut) {
+        if !terminal::write_terminal_sse(self, final_response_json, out) {
+            self.write_sse(out);
+        }
+    }
+
     /// Appends the SSE frame `event: <type>\ndata: <JSON on one line>\n\n` to `out`.
+    /// The delta events' frames are written by hand (`deltas.rs`), the same bytes as the
+    /// derive's; the others through the derive.
     ///
     /// Serialising these types cannot fail (all map keys are strings); should it ever,
     /// an `error` event with the same sequence number is written instead, so the client
     /// still gets valid JSON.
     pub fn write_sse(&self, out: &mut BytesMut) {
+        if deltas::write_delta_sse(self, out) {
+            return;
+        }
         match write_json_event(out, self.event_type(), self) {
             Ok(()) => {}
             Err(_) => {

@@ -65,7 +65,7 @@ pub fn write_json_event<T: serde::Serialize + ?Sized>(
 
 /// `io::Write` into a `BytesMut` by `extend_from_slice`: serde_json writes a frame in many
 /// small pieces, and `bytes`' own `Writer` goes through `BufMut::put` for each of them.
-struct Appender<'a>(&'a mut BytesMut);
+pub(crate) struct Appender<'a>(pub(crate) &'a mut BytesMut);
 
 impl std::io::Write for Appender<'_> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {

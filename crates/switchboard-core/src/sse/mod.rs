@@ -12,6 +12,7 @@ mod framer;
 mod tests;
 
 pub use decoder::SseDecoder;
+pub(crate) use encoder::Appender;
 pub use encoder::{DONE_FRAME, write_comment, write_data, write_event, write_json_event};
 pub use event::{SseEvent, parse_frame};
 pub use framer::{DEFAULT_MAX_FRAME, SseError, SseFramer};

@@ -46,12 +46,25 @@ impl ResponsesShaper {
         Self { stream, target }
     }
 
-    async fn save(&mut self) {
-        if let Some(target) = self.target.take() {
-            let response = self.stream.response();
-            match serde_json::value::to_raw_value(response) {
-                Ok(json) => target.save(response, json).await,
-                Err(e) => tracing::warn!(error = %e, "could not encode the response to store it"),
+    /// Writes `events` (the last ones: the terminal event among them) and stores the
+    /// final response if asked to. The response is serialised once, for the store, and the
+    /// terminal event splices that text in. `out` goes to the client only after this
+    /// returns, so the response is stored before the terminal event leaves.
+    async fn save_and_write(&mut self, events: Vec<ResponseStreamEvent>, out: &mut BytesMut) {
+        let Some(target) = self.target.take() else {
+            return write(events, out);
+        };
+        let response = self.stream.response();
+        match serde_json::value::to_raw_value(response) {
+            Ok(json) => {
+                for event in events {
+                    event.write_sse_with_final(json.get(), out);
+                }
+                target.save(response, json).await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not encode the response to store it");
+                write(events, out);
             }
         }
     }
@@ -75,14 +88,12 @@ impl Shaper for ResponsesShaper {
 
     async fn end(&mut self, out: &mut BytesMut) {
         let events = self.stream.finish(now());
-        self.save().await;
-        write(events, out);
+        self.save_and_write(events, out).await;
     }
 
     async fn fail(&mut self, err: &GatewayError, out: &mut BytesMut) {
         let events = self.stream.fail(err, now());
-        self.save().await;
-        write(events, out);
+        self.save_and_write(events, out).await;
     }
 
     fn heartbeat(&mut self, out: &mut BytesMut) -> bool {
