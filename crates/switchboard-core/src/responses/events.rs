@@ -6,8 +6,8 @@
 //! writes the frame `event: <type>\ndata: <one-line JSON>\n\n`.
 
 mod deltas;
+mod lifecycle;
 mod payloads;
-mod terminal;
 
 use bytes::BytesMut;
 use serde::{Deserialize, Serialize};
@@ -149,13 +149,14 @@ impl ResponseStreamEvent {
         }
     }
 
-    /// As [`ResponseStreamEvent::write_sse`], except that a terminal event
-    /// (`response.completed`, `.incomplete`, `.failed`) takes its `response` from
-    /// `final_response_json`: the final response's compact JSON, already written (for the
-    /// store), which is what a terminal event carries. Saves serialising the whole
-    /// response twice. In debug builds the text is checked against the event's response.
-    pub fn write_sse_with_final(&self, final_response_json: &str, out: &mut BytesMut) {
-        if !terminal::write_terminal_sse(self, final_response_json, out) {
+    /// As [`ResponseStreamEvent::write_sse`], except that a lifecycle event (`created`,
+    /// `in_progress`, `completed`, `incomplete`, `failed`) takes its `response` from
+    /// `response_json`, which must be that response's compact JSON, already written: the
+    /// store's copy of the final response for the terminal event, `created`'s response
+    /// for `in_progress`. Saves serialising the whole response again. In debug builds the
+    /// text is checked against the event's response.
+    pub fn write_sse_with_response(&self, response_json: &str, out: &mut BytesMut) {
+        if !lifecycle::write_lifecycle_sse(self, response_json, out) {
             self.write_sse(out);
         }
     }

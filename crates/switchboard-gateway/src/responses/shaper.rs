@@ -58,7 +58,7 @@ impl ResponsesShaper {
         match serde_json::value::to_raw_value(response) {
             Ok(json) => {
                 for event in events {
-                    event.write_sse_with_final(json.get(), out);
+                    event.write_sse_with_response(json.get(), out);
                 }
                 target.save(response, json).await;
             }
@@ -79,7 +79,23 @@ fn write(events: Vec<ResponseStreamEvent>, out: &mut BytesMut) {
 #[async_trait]
 impl Shaper for ResponsesShaper {
     fn open(&mut self, out: &mut BytesMut) {
-        write(self.stream.start(), out);
+        let events = self.stream.start();
+        // `created` and `in_progress` carry the same response (no output yet, the
+        // request's echo): it is serialised once.
+        let shared = match events.first() {
+            Some(ResponseStreamEvent::Created(created)) => {
+                serde_json::to_string(&created.response).ok()
+            }
+            _ => None,
+        };
+        match shared {
+            Some(json) => {
+                for event in events {
+                    event.write_sse_with_response(&json, out);
+                }
+            }
+            None => write(events, out),
+        }
     }
 
     fn chunk(&mut self, chunk: ChatChunk, out: &mut BytesMut) {

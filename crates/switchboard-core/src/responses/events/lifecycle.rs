@@ -1,23 +1,28 @@
-//! The terminal event's frame from the response's JSON already written: a stored streamed
-//! response is serialised once for the store, and `response.completed` (or `.incomplete`,
-//! `.failed`) carries that same response, so its frame splices the text in instead of
-//! serialising the whole response a second time.
+//! A lifecycle event's frame from its response's JSON already written. A streamed
+//! response is serialised whole up to four times: in `response.created` and
+//! `response.in_progress` (the same response, without output), in the terminal event
+//! (`response.completed`, `.incomplete` or `.failed`) and for the store (the same final
+//! response). With the text of one, the others splice it in instead of serialising the
+//! response again; with a request's tools echoed (Codex sends dozens), that is most of a
+//! stream's serialising.
 
 use bytes::{BufMut, BytesMut};
 
 use super::ResponseStreamEvent;
 
-/// Appends the frame of `event` when it is a terminal event, with `response_json` as its
+/// Appends the frame of `event` when it is a lifecycle event, with `response_json` as its
 /// `response`, and returns true; returns false, `out` as it was, for any other event.
 /// `response_json` must be the compact JSON of the event's own response (in debug builds
 /// this is checked).
-pub(super) fn write_terminal_sse(
+pub(super) fn write_lifecycle_sse(
     event: &ResponseStreamEvent,
     response_json: &str,
     out: &mut BytesMut,
 ) -> bool {
     let lifecycle = match event {
-        ResponseStreamEvent::Completed(e)
+        ResponseStreamEvent::Created(e)
+        | ResponseStreamEvent::InProgress(e)
+        | ResponseStreamEvent::Completed(e)
         | ResponseStreamEvent::Incomplete(e)
         | ResponseStreamEvent::Failed(e) => e,
         _ => return false,
@@ -25,7 +30,7 @@ pub(super) fn write_terminal_sse(
     debug_assert_eq!(
         serde_json::to_string(&lifecycle.response).ok().as_deref(),
         Some(response_json),
-        "the terminal event's response is the one written"
+        "the event's response is the one written"
     );
     let event_type = event.event_type();
     out.reserve(2 * event_type.len() + response_json.len() + 64);
@@ -83,7 +88,7 @@ mod tests {
                 let mut derived = BytesMut::new();
                 event.write_sse(&mut derived);
                 let mut spliced = BytesMut::new();
-                let wrote = write_terminal_sse(event, &json, &mut spliced);
+                let wrote = write_lifecycle_sse(event, &json, &mut spliced);
                 (derived, wrote.then_some(spliced))
             })
             .collect()
@@ -112,7 +117,10 @@ mod tests {
             let frames = frames(stream(), end);
             let (last, others) = frames.split_last().expect("events");
             for (_, spliced) in others {
-                assert!(spliced.is_none(), "only the terminal event is spliced");
+                assert!(
+                    spliced.is_none(),
+                    "the items' events are not lifecycle events"
+                );
             }
             let (derived, spliced) = last;
             assert_eq!(spliced.as_ref(), Some(derived));
@@ -128,13 +136,36 @@ mod tests {
         );
     }
 
+    #[test]
+    fn created_and_in_progress_share_created_s_response() {
+        let mut stream = ResponseStream::new(
+            "resp_0123456789abcdef0123456789abcdef".to_owned(),
+            100,
+            ResponseEcho::for_model("test-model"),
+            ToolNames::default(),
+        );
+        let events = stream.start();
+        let Some(ResponseStreamEvent::Created(created)) = events.first() else {
+            panic!("created first: {events:?}");
+        };
+        let json = serde_json::to_string(&created.response).expect("a response serialises");
+        assert_eq!(events.len(), 2);
+        for event in &events {
+            let mut derived = BytesMut::new();
+            event.write_sse(&mut derived);
+            let mut spliced = BytesMut::new();
+            assert!(write_lifecycle_sse(event, &json, &mut spliced));
+            assert_eq!(spliced, derived);
+        }
+    }
+
     #[cfg(debug_assertions)]
     #[test]
-    #[should_panic(expected = "the terminal event's response is the one written")]
+    #[should_panic(expected = "the event's response is the one written")]
     fn another_response_is_caught_in_debug_builds() {
         let mut stream = stream();
         let events = stream.finish(200);
         let last = events.last().expect("the terminal event");
-        write_terminal_sse(last, "{}", &mut BytesMut::new());
+        write_lifecycle_sse(last, "{}", &mut BytesMut::new());
     }
 }
