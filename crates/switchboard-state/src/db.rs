@@ -31,6 +31,13 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// concurrently (WAL) and queue for the write lock.
 const FILE_CONNECTIONS: u32 = 8;
 
+/// The usage writer's page cache (`PRAGMA cache_size`; negative: KiB), for a file. Its
+/// connection only appends: a batch touches the rightmost pages of the table and of the
+/// time index, and one leaf of the key index per key in the batch. SQLite's default cache
+/// (2 MB) filled up after a few thousand records and stayed resident for nothing: 2.8 MiB
+/// of the idle gateway's 19.8 MiB after the benchmark's warm-up.
+const USAGE_CACHE_SIZE: &str = "-256";
+
 /// The state store: a pool of SQLite connections, cheap to clone (clones share the pool).
 ///
 /// Every write commits with `synchronous = FULL` in WAL mode: once a write call returns
@@ -110,7 +117,7 @@ impl Database {
             // with the state in a file; the whole change saved about a sixth).
             pool_options()
                 .max_connections(1)
-                .connect_with(options)
+                .connect_with(options.pragma("cache_size", USAGE_CACHE_SIZE))
                 .await
                 .map_err(open_err)?
         };
@@ -232,5 +239,30 @@ impl Database {
             tracing::error!(operation = what, error = %e, "state write failed");
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn cache_size(pool: &SqlitePool) -> i64 {
+        sqlx::query_scalar("PRAGMA cache_size")
+            .fetch_one(pool)
+            .await
+            .expect("PRAGMA cache_size answers")
+    }
+
+    #[tokio::test]
+    async fn the_usage_writer_of_a_file_has_a_small_page_cache_and_the_rest_sqlite_s() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let db = Database::open(dir.path().join("switchboard.db"))
+            .await
+            .expect("it opens");
+        let small: i64 = USAGE_CACHE_SIZE.parse().expect("a number");
+        assert_eq!(cache_size(db.usage_pool()).await, small);
+        // Queries (reports, keys, stored responses) keep SQLite's default, -2000 (KiB).
+        assert_eq!(cache_size(&db.pool).await, -2000);
+        db.close().await;
     }
 }
