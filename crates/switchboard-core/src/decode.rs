@@ -3,7 +3,10 @@
 //! this feeds it bytes as they arrive and ends the stream on `done`, an error or EOF.
 
 use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 
+use futures_core::Stream;
 use futures_util::StreamExt;
 
 use crate::chat::ChatChunk;
@@ -27,39 +30,70 @@ pub trait ChunkDecode: Send + 'static {
 
 /// Canonical chunks from `body` through `decoder`. An error ends the stream after being
 /// yielded; dropping the stream drops the body (and so cancels the upstream call).
-pub fn decode_stream<D: ChunkDecode>(body: ByteStream, decoder: D) -> ChunkStream {
-    type Tail = VecDeque<Result<ChatChunk, GatewayError>>;
-    let state = (body, decoder, Tail::new(), false);
-    Box::pin(futures_util::stream::unfold(
-        state,
-        |(mut body, mut decoder, mut tail, ended)| async move {
-            if let Some(item) = tail.pop_front() {
-                return Some((item, (body, decoder, tail, ended)));
+pub fn decode_stream<D: ChunkDecode + Unpin>(body: ByteStream, decoder: D) -> ChunkStream {
+    Box::pin(Decoded {
+        body,
+        decoder,
+        tail: VecDeque::new(),
+        ended: false,
+    })
+}
+
+/// The stream [`decode_stream`] returns. A `Stream` of its own rather than
+/// `stream::unfold`: unfold moves its state (the body, the decoder and its buffers) into a
+/// new future for every chunk and back out, and every chunk through that future, about
+/// 10,000 instructions of `memcpy` per 20-chunk stream.
+struct Decoded<D> {
+    body: ByteStream,
+    decoder: D,
+    /// What `finish` returned at the end of the body, handed out one by one.
+    tail: VecDeque<Result<ChatChunk, GatewayError>>,
+    /// Nothing more is read: the end marker, an error, or the end of the body was seen.
+    ended: bool,
+}
+
+impl<D: ChunkDecode + Unpin> Stream for Decoded<D> {
+    type Item = Result<ChatChunk, GatewayError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if let Some(item) = this.tail.pop_front() {
+            return Poll::Ready(Some(item));
+        }
+        if this.ended {
+            return Poll::Ready(None);
+        }
+        loop {
+            match this.decoder.next_chunk() {
+                Ok(Some(chunk)) => return Poll::Ready(Some(Ok(chunk))),
+                Err(e) => return this.end_with(Some(Err(e))),
+                Ok(None) if this.decoder.is_done() => return this.end_with(None),
+                Ok(None) => {}
             }
-            if ended {
-                return None;
-            }
-            loop {
-                match decoder.next_chunk() {
-                    Ok(Some(chunk)) => return Some((Ok(chunk), (body, decoder, tail, false))),
-                    Err(e) => return Some((Err(e), (body, decoder, tail, true))),
-                    Ok(None) if decoder.is_done() => return None,
-                    Ok(None) => {}
+            match ready!(this.body.poll_next_unpin(cx)) {
+                Some(Ok(bytes)) => this.decoder.push(&bytes),
+                Some(Err(e)) => return this.end_with(Some(Err(e))),
+                None => {
+                    let (chunks, error) = this.decoder.finish();
+                    this.tail.extend(chunks.into_iter().map(Ok));
+                    this.tail.extend(error.map(Err));
+                    let first = this.tail.pop_front();
+                    return this.end_with(first);
                 }
-                match body.next().await {
-                    Some(Ok(bytes)) => decoder.push(&bytes),
-                    Some(Err(e)) => return Some((Err(e), (body, decoder, tail, true))),
-                    None => {
-                        let (chunks, error) = decoder.finish();
-                        tail.extend(chunks.into_iter().map(Ok));
-                        tail.extend(error.map(Err));
-                        let first = tail.pop_front()?;
-                        return Some((first, (body, decoder, tail, true)));
-                    }
-                }
             }
-        },
-    ))
+        }
+    }
+}
+
+impl<D> Decoded<D> {
+    /// Stops reading and yields `last` (the end of the stream when `None`).
+    fn end_with(
+        &mut self,
+        last: Option<Result<ChatChunk, GatewayError>>,
+    ) -> Poll<Option<Result<ChatChunk, GatewayError>>> {
+        self.ended = true;
+        Poll::Ready(last)
+    }
 }
 
 /// [`ChunkDecode::finish`] for a decoder whose own `finish` hands out one chunk per call
@@ -144,6 +178,37 @@ mod tests {
                 Err("cut".into())
             ]
         );
+    }
+
+    #[test]
+    fn a_body_error_ends_the_stream_and_it_stays_ended() {
+        let body: ByteStream = Box::pin(futures_util::stream::iter(vec![
+            Ok(bytes::Bytes::from_static(b"c")),
+            Err(GatewayError::bad_gateway("reset")),
+            Ok(bytes::Bytes::from_static(b"c")),
+        ]));
+        let fake = Fake {
+            ready: VecDeque::new(),
+            done: false,
+        };
+        let mut stream = decode_stream(body, fake);
+        let mut next = || stream.next().now_or_never().expect("ready");
+        assert_eq!(next().expect("a chunk").expect("ok").id, "c");
+        let err = next().expect("the error").expect_err("an error");
+        assert_eq!(err.message(), "reset");
+        assert!(next().is_none());
+        assert!(next().is_none(), "polled again after its end");
+    }
+
+    #[test]
+    fn a_pending_body_is_pending() {
+        let body: ByteStream = Box::pin(futures_util::stream::pending());
+        let fake = Fake {
+            ready: VecDeque::new(),
+            done: false,
+        };
+        let mut stream = decode_stream(body, fake);
+        assert!(stream.next().now_or_never().is_none());
     }
 
     #[test]

@@ -118,7 +118,10 @@ pub(crate) async fn serve_stream(
     encoder.shaper.open(&mut opening);
     encoder.take_chunk(first, &mut opening);
     let opening = (!opening.is_empty()).then(|| opening.freeze());
-    let rest = futures_util::stream::unfold(encoder, |mut encoder| async move {
+    // Boxed: `unfold` moves its state into a new future for every piece it yields and
+    // back out, and the encoder (the shaper with its `ResponseStream`, the request's log)
+    // is about 2 KiB.
+    let rest = futures_util::stream::unfold(Box::new(encoder), |mut encoder| async move {
         let bytes = encoder.next_bytes().await?;
         Some((bytes, encoder))
     });
