@@ -58,7 +58,13 @@ impl ResponsesShaper {
         match serde_json::value::to_raw_value(response) {
             Ok(json) => {
                 for event in events {
-                    event.write_sse_with_response(json.get(), out);
+                    // Only the terminal event carries the final response (a stream that
+                    // never started would also have `created` here, with no output).
+                    if is_terminal(&event) {
+                        event.write_sse_with_response(json.get(), out);
+                    } else {
+                        event.write_sse(out);
+                    }
                 }
                 target.save(response, json).await;
             }
@@ -68,6 +74,16 @@ impl ResponsesShaper {
             }
         }
     }
+}
+
+/// `response.completed`, `.incomplete` or `.failed`.
+fn is_terminal(event: &ResponseStreamEvent) -> bool {
+    matches!(
+        event,
+        ResponseStreamEvent::Completed(_)
+            | ResponseStreamEvent::Incomplete(_)
+            | ResponseStreamEvent::Failed(_)
+    )
 }
 
 fn write(events: Vec<ResponseStreamEvent>, out: &mut BytesMut) {
@@ -91,7 +107,12 @@ impl Shaper for ResponsesShaper {
         match shared {
             Some(json) => {
                 for event in events {
-                    event.write_sse_with_response(&json, out);
+                    match event {
+                        ResponseStreamEvent::Created(_) | ResponseStreamEvent::InProgress(_) => {
+                            event.write_sse_with_response(&json, out);
+                        }
+                        other => other.write_sse(out),
+                    }
                 }
             }
             None => write(events, out),
@@ -115,5 +136,105 @@ impl Shaper for ResponsesShaper {
     fn heartbeat(&mut self, out: &mut BytesMut) -> bool {
         self.stream.heartbeat().write_sse(out);
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+    use switchboard_core::responses::{ResponseEcho, ToolNames};
+
+    use super::*;
+    use crate::store::{MemoryStore, StoreLimits, StoredInput};
+
+    fn shaper(store: &Arc<MemoryStore>) -> ResponsesShaper {
+        let stream = ResponseStream::new(
+            "resp_0123456789abcdef0123456789abcdef".to_owned(),
+            100,
+            ResponseEcho::for_model("test-model"),
+            ToolNames::default(),
+        );
+        let target = StoreTarget {
+            store: store.clone(),
+            previous_response_id: None,
+            input: StoredInput {
+                json: serde_json::value::to_raw_value(&json!([])).expect("JSON"),
+                ids: Vec::new(),
+            },
+        };
+        ResponsesShaper::new(stream, Some(target))
+    }
+
+    /// Each frame's event name and data, parsed.
+    fn frames(out: &[u8]) -> Vec<(String, Value)> {
+        let text = std::str::from_utf8(out).expect("UTF-8");
+        text.split_terminator("\n\n")
+            .map(|frame| {
+                let (event, data) = frame.split_once('\n').expect("two lines");
+                let event = event.strip_prefix("event: ").expect("an event line");
+                let data = data.strip_prefix("data: ").expect("a data line");
+                let data: Value = serde_json::from_str(data).expect("JSON data");
+                assert_eq!(data["type"], event);
+                (event.to_owned(), data)
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_stored_response_is_the_terminal_event_s_and_created_has_no_output() {
+        let store = Arc::new(MemoryStore::new(StoreLimits::default()));
+        let mut shaper = shaper(&store);
+        let mut out = BytesMut::new();
+        shaper.open(&mut out);
+        let chunk: ChatChunk = serde_json::from_value(
+            json!({"choices": [{"index": 0, "delta": {"content": "Hi \"you\""}}]}),
+        )
+        .expect("a chunk");
+        shaper.chunk(chunk, &mut out);
+        shaper.end(&mut out).await;
+
+        let frames = frames(&out);
+        let (first, _) = &frames[0];
+        assert_eq!(first, "response.created");
+        for (event, data) in &frames[..2] {
+            assert!(event == "response.created" || event == "response.in_progress");
+            assert_eq!(data["response"]["status"], "in_progress");
+            assert_eq!(data["response"]["output"], json!([]));
+        }
+        let (last, data) = frames.last().expect("frames");
+        assert_eq!(last, "response.completed");
+        assert_eq!(
+            data["response"]["output"][0]["content"][0]["text"],
+            "Hi \"you\""
+        );
+        let stored = store
+            .get("resp_0123456789abcdef0123456789abcdef")
+            .await
+            .expect("the store answers")
+            .expect("the response was stored");
+        let stored: Value = serde_json::from_str(stored.response.get()).expect("JSON");
+        assert_eq!(stored, data["response"]);
+    }
+
+    #[tokio::test]
+    async fn a_stream_ended_before_it_opened_keeps_created_empty() {
+        let store = Arc::new(MemoryStore::new(StoreLimits::default()));
+        let mut shaper = shaper(&store);
+        let mut out = BytesMut::new();
+        shaper
+            .fail(&GatewayError::bad_gateway("reset"), &mut out)
+            .await;
+        let frames = frames(&out);
+        let names: Vec<&str> = frames.iter().map(|(event, _)| event.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "response.created",
+                "response.in_progress",
+                "response.failed"
+            ]
+        );
+        assert_eq!(frames[0].1["response"]["status"], "in_progress");
+        assert_eq!(frames[2].1["response"]["status"], "failed");
     }
 }
