@@ -3,9 +3,10 @@
 //! [`ChunkDecoder`] is the pure state machine (bytes in, canonical chunks out); the stream
 //! adapter below only feeds it from the network.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use http::{HeaderMap, StatusCode};
+use memchr::memmem::Finder;
 use switchboard_core::chat::ChatChunk;
 use switchboard_core::sse::{SseDecoder, SseEvent};
 use switchboard_core::{ByteStream, ChunkStream, GatewayError};
@@ -136,10 +137,14 @@ pub(crate) fn normalise_response_reasoning(response: &mut switchboard_core::chat
     }
 }
 
+/// The searcher for `"error"` in a chunk's data, built once: `str::contains` builds one
+/// for every call, which cost more than the search on a chunk of a few hundred bytes.
+static ERROR_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"error\""));
+
 /// A cheap check for `{"error": ...}` at the top level, before a full parse.
 fn looks_like_error(data: &str) -> bool {
     data.starts_with("{\"error\"")
-        || (data.contains("\"error\"")
+        || (ERROR_KEY.find(data.as_bytes()).is_some()
             && serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(data)
                 .is_ok_and(|m| m.contains_key("error") && !m.contains_key("choices")))
 }
