@@ -29,10 +29,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "usage model and provider indexes",
         include_str!("../migrations/0003_usage_model_provider_indexes.sql"),
     ),
+    (
+        4,
+        "usage key index for keyed records only",
+        include_str!("../migrations/0004_usage_key_index_keyed_only.sql"),
+    ),
 ];
 
 /// The schema version this build brings a database to: the highest migration version.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The migrator over [`MIGRATIONS`].
 pub(crate) fn migrator() -> Migrator {

@@ -86,3 +86,33 @@ async fn usage_records_keep_only_the_time_and_key_indexes() {
         ["usage_records_created_at", "usage_records_key_time"]
     );
 }
+
+#[tokio::test]
+async fn the_key_index_holds_keyed_records_and_budgets_still_use_it() {
+    // Migration 4: records without a key are not in the key index.
+    let (db, _, _dir) = file_db().await;
+    let sql: String = sqlx::query_scalar(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'usage_records_key_time'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert!(sql.ends_with("WHERE key_id IS NOT NULL"), "{sql}");
+    // The budget query (`UsageStore::spend`), its parameters bound as when it runs:
+    // (id, parent, unused, detail) per step of the plan.
+    let details: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "EXPLAIN QUERY PLAN SELECT COALESCE(SUM(cost_usd), 0.0) FROM usage_records \
+         WHERE key_id = $1 AND created_at >= $2",
+    )
+    .bind("key_1")
+    .bind(0_i64)
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    assert!(
+        details
+            .iter()
+            .any(|(_, _, _, detail)| detail.contains("USING INDEX usage_records_key_time")),
+        "{details:?}"
+    );
+}
