@@ -30,43 +30,39 @@ struct Delta<'a> {
 pub(super) fn write_delta_sse(event: &ResponseStreamEvent, out: &mut BytesMut) -> bool {
     let event_type = event.event_type();
     let delta = match event {
-        ResponseStreamEvent::OutputTextDelta(e) => Delta {
+        ResponseStreamEvent::OutputTextDelta(e) => Delta::new(
             event_type,
-            sequence_number: e.sequence_number,
-            item_id: &e.item_id,
-            output_index: e.output_index,
-            part_index: Some((b"content_index", e.content_index)),
-            delta: &e.delta,
-            logprobs: Some(&e.logprobs),
-        },
-        ResponseStreamEvent::RefusalDelta(e) => Delta {
+            e.sequence_number,
+            &e.item_id,
+            e.output_index,
+            &e.delta,
+        )
+        .part(b"content_index", e.content_index)
+        .logprobs(&e.logprobs),
+        ResponseStreamEvent::RefusalDelta(e) => Delta::new(
             event_type,
-            sequence_number: e.sequence_number,
-            item_id: &e.item_id,
-            output_index: e.output_index,
-            part_index: Some((b"content_index", e.content_index)),
-            delta: &e.delta,
-            logprobs: None,
-        },
-        ResponseStreamEvent::ReasoningSummaryTextDelta(e) => Delta {
+            e.sequence_number,
+            &e.item_id,
+            e.output_index,
+            &e.delta,
+        )
+        .part(b"content_index", e.content_index),
+        ResponseStreamEvent::ReasoningSummaryTextDelta(e) => Delta::new(
             event_type,
-            sequence_number: e.sequence_number,
-            item_id: &e.item_id,
-            output_index: e.output_index,
-            part_index: Some((b"summary_index", e.summary_index)),
-            delta: &e.delta,
-            logprobs: None,
-        },
+            e.sequence_number,
+            &e.item_id,
+            e.output_index,
+            &e.delta,
+        )
+        .part(b"summary_index", e.summary_index),
         ResponseStreamEvent::FunctionCallArgumentsDelta(e)
-        | ResponseStreamEvent::CustomToolCallInputDelta(e) => Delta {
+        | ResponseStreamEvent::CustomToolCallInputDelta(e) => Delta::new(
             event_type,
-            sequence_number: e.sequence_number,
-            item_id: &e.item_id,
-            output_index: e.output_index,
-            part_index: None,
-            delta: &e.delta,
-            logprobs: None,
-        },
+            e.sequence_number,
+            &e.item_id,
+            e.output_index,
+            &e.delta,
+        ),
         _ => return false,
     };
     let start = out.len();
@@ -75,6 +71,43 @@ pub(super) fn write_delta_sse(event: &ResponseStreamEvent, out: &mut BytesMut) -
         Err(_) => {
             out.truncate(start);
             false
+        }
+    }
+}
+
+impl<'a> Delta<'a> {
+    /// The fields every delta event has.
+    fn new(
+        event_type: &'static str,
+        sequence_number: u64,
+        item_id: &'a str,
+        output_index: usize,
+        delta: &'a str,
+    ) -> Self {
+        Self {
+            event_type,
+            sequence_number,
+            item_id,
+            output_index,
+            part_index: None,
+            delta,
+            logprobs: None,
+        }
+    }
+
+    /// With the part's index, written as `name`.
+    fn part(self, name: &'static [u8], index: usize) -> Self {
+        Self {
+            part_index: Some((name, index)),
+            ..self
+        }
+    }
+
+    /// With `logprobs` (text deltas).
+    fn logprobs(self, logprobs: &'a [Value]) -> Self {
+        Self {
+            logprobs: Some(logprobs),
+            ..self
         }
     }
 }
