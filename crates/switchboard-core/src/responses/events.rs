@@ -5,6 +5,7 @@
 //! key (openai-python raises on any event that has one). [`ResponseStreamEvent::write_sse`]
 //! writes the frame `event: <type>\ndata: <one-line JSON>\n\n`.
 
+mod by_hand;
 mod deltas;
 mod lifecycle;
 mod payloads;

@@ -9,6 +9,7 @@ use bytes::{BufMut, BytesMut};
 use serde_json::Value;
 
 use super::ResponseStreamEvent;
+use super::by_hand::{put_int, write_head};
 use crate::sse::Appender;
 
 /// The fields of one delta event, in the order its struct declares them.
@@ -112,16 +113,10 @@ impl<'a> Delta<'a> {
     }
 }
 
-/// `event: <type>\ndata: {"type":"<type>","sequence_number":…}\n\n`. The event types are
-/// constants of one line with nothing to escape.
+/// `event: <type>\ndata: {"type":"<type>","sequence_number":…}\n\n`.
 fn write_frame(d: &Delta<'_>, out: &mut BytesMut) -> Result<(), serde_json::Error> {
     out.reserve(2 * d.event_type.len() + d.item_id.len() + d.delta.len() + 128);
-    out.put_slice(b"event: ");
-    out.put_slice(d.event_type.as_bytes());
-    out.put_slice(b"\ndata: {\"type\":\"");
-    out.put_slice(d.event_type.as_bytes());
-    out.put_slice(b"\",\"sequence_number\":");
-    put_int(out, d.sequence_number);
+    write_head(out, d.event_type, d.sequence_number);
     out.put_slice(b",\"item_id\":");
     serde_json::to_writer(Appender(out), d.item_id)?;
     out.put_slice(b",\"output_index\":");
@@ -144,10 +139,6 @@ fn write_frame(d: &Delta<'_>, out: &mut BytesMut) -> Result<(), serde_json::Erro
     }
     out.put_slice(b"}\n\n");
     Ok(())
-}
-
-fn put_int(out: &mut BytesMut, n: impl itoa::Integer) {
-    out.put_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 use bytes::{BufMut, BytesMut};
 
 use super::ResponseStreamEvent;
+use super::by_hand::write_head;
 
 /// Appends the frame of `event` when it is a lifecycle event, with `response_json` as its
 /// `response`, and returns true; returns false, `out` as it was, for any other event.
@@ -34,16 +35,7 @@ pub(super) fn write_lifecycle_sse(
     );
     let event_type = event.event_type();
     out.reserve(2 * event_type.len() + response_json.len() + 64);
-    out.put_slice(b"event: ");
-    out.put_slice(event_type.as_bytes());
-    out.put_slice(b"\ndata: {\"type\":\"");
-    out.put_slice(event_type.as_bytes());
-    out.put_slice(b"\",\"sequence_number\":");
-    out.put_slice(
-        itoa::Buffer::new()
-            .format(lifecycle.sequence_number)
-            .as_bytes(),
-    );
+    write_head(out, event_type, lifecycle.sequence_number);
     out.put_slice(b",\"response\":");
     out.put_slice(response_json.as_bytes());
     out.put_slice(b"}\n\n");
