@@ -2,23 +2,22 @@
 //! `SWITCHBOARD_LOG` (a tracing filter) overrides `log.level`.
 //!
 //! Lines are formatted on the request's thread but written to stderr by a background
-//! thread (tracing-appender's non-blocking writer), so a slow log pipe never stalls a
-//! request. It is not lossy: when its buffer of lines is full, writers wait rather than
-//! drop an access log line. Text lines write their fields with [`FastFields`]; timestamps
-//! come from [`CachedTime`].
+//! thread ([`LogWriter`]), so a slow log pipe never stalls a request. It is not lossy:
+//! when its buffer of lines is full, writers wait rather than drop an access log line.
+//! Text lines write their fields with [`FastFields`]; timestamps come from [`CachedTime`].
 
 use std::io::IsTerminal;
 
 use switchboard_gateway::config::{LogConfig, LogFormat};
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
 use crate::log_fields::FastFields;
 use crate::log_time::CachedTime;
+use crate::log_writer::{LogWriter, LogWriterGuard};
 
 /// Installs the global subscriber. Keep the guard for the life of the process: dropping it
-/// flushes the lines still buffered.
-pub fn init(config: &LogConfig) -> WorkerGuard {
+/// writes the lines still waiting. Fails only when the writer thread cannot start.
+pub fn init(config: &LogConfig) -> std::io::Result<LogWriterGuard> {
     let filter = EnvFilter::try_from_env("SWITCHBOARD_LOG")
         .or_else(|_| EnvFilter::try_new(&config.level))
         .unwrap_or_else(|e| {
@@ -28,14 +27,7 @@ pub fn init(config: &LogConfig) -> WorkerGuard {
             );
             EnvFilter::new("info")
         });
-    // The line buffer is allocated up front: tracing-appender's default of 128,000 lines
-    // costs about 4 MiB of resident memory; 8,192 lines absorb any burst a log pipe
-    // needs to catch up with.
-    let (writer, guard) = NonBlockingBuilder::default()
-        .buffered_lines_limit(8_192)
-        .lossy(false)
-        .thread_name("switchboard-log")
-        .finish(std::io::stderr());
+    let (writer, guard) = LogWriter::spawn(std::io::stderr(), "switchboard-log")?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
@@ -45,5 +37,5 @@ pub fn init(config: &LogConfig) -> WorkerGuard {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder.fmt_fields(FastFields::default()).try_init(),
     };
-    guard
+    Ok(guard)
 }

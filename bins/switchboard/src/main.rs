@@ -8,6 +8,7 @@ mod doctor;
 mod linked;
 mod log_fields;
 mod log_time;
+mod log_writer;
 mod logging;
 mod rotate;
 
@@ -102,7 +103,10 @@ fn serve(source: ConfigSource, listen: Option<&str>) -> ExitCode {
         Ok(pair) => pair,
         Err(code) => return code,
     };
-    let _log_writer = logging::init(&loaded.config.log);
+    let _log_writer = match logging::init(&loaded.config.log) {
+        Ok(guard) => guard,
+        Err(e) => return fail(&format!("cannot start the log writer: {e}")),
+    };
     for note in &loaded.notes {
         tracing::info!("{note}");
     }

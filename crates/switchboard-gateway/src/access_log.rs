@@ -15,13 +15,18 @@ use crate::metrics::{Metrics, RequestOutcome};
 use crate::routing::AttemptGuard;
 use crate::usage::{OutputCounter, Prices, cost};
 
+mod after_response;
 mod durable;
 
+pub(crate) use after_response::serve as serve_connection_with_log_slot;
 pub(crate) use durable::FAILED_USAGE_WRITES;
 
 /// What is known about a request so far; logs itself when dropped.
 pub struct RequestLog {
     armed: bool,
+    /// Set once the record was closed (health, limits, metrics), with its cost: only the
+    /// log line is left to write (see `after_response.rs`).
+    closed: Option<Option<f64>>,
     start: Instant,
     /// The request id.
     pub request_id: Arc<str>,
@@ -99,6 +104,7 @@ impl RequestLog {
     pub fn start(request_id: Arc<str>, method: http::Method, path: &str) -> Self {
         Self {
             armed: true,
+            closed: None,
             start: Instant::now(),
             request_id,
             method,
@@ -190,6 +196,23 @@ impl RequestLog {
             .saturating_sub(self.upstream_wait)
     }
 
+    /// Closes the record now (health, limits, metrics) and writes its log line once the
+    /// response is out: at the end of the connection's current poll where it keeps a slot
+    /// for it (see `after_response.rs`), else at once. What it holds is let go now too (a
+    /// concurrency permit, the deployment's in-flight count or breaker probe, the in-flight
+    /// gauge), so only the line waits. A record a stream took (not live) is left alone:
+    /// the stream closes it when it ends.
+    pub fn close_after_response(mut self) {
+        if !self.armed {
+            return;
+        }
+        self.closed = Some(self.close());
+        self.permits.clear();
+        self.attempt = None;
+        self.in_flight = None;
+        after_response::keep_until_polled(self);
+    }
+
     /// Closes the record: health, limits, metrics. Returns the cost, if priced.
     fn close(&mut self) -> Option<f64> {
         let now = Instant::now();
@@ -249,7 +272,10 @@ impl Drop for RequestLog {
         if !self.armed {
             return;
         }
-        let cost_usd = self.close();
+        let cost_usd = match self.closed {
+            Some(cost) => cost,
+            None => self.close(),
+        };
         let (prompt_tokens, completion_tokens) = self.usage.as_ref().map_or((None, None), |u| {
             (Some(u.prompt_tokens), Some(u.completion_tokens))
         });

@@ -85,7 +85,8 @@ pub(crate) fn presented_key(headers: &HeaderMap) -> Option<&str> {
         let (scheme, key) = value.split_once(' ')?;
         return scheme.eq_ignore_ascii_case("bearer").then_some(key.trim());
     }
-    headers.get("api-key")?.to_str().ok().map(str::trim)
+    const API_KEY: http::HeaderName = http::HeaderName::from_static("api-key");
+    headers.get(API_KEY)?.to_str().ok().map(str::trim)
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 
 /// The header carrying the id, both ways.
-pub const HEADER: &str = "x-request-id";
+pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The client's id if it is 1 to 128 visible ASCII characters, else a new `req_` + 24 hex.
 pub fn take_or_make(headers: &HeaderMap) -> Arc<str> {

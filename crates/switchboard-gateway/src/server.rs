@@ -15,6 +15,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 use crate::Gateway;
+use crate::access_log::serve_connection_with_log_slot;
 use crate::limits::{CounterSaver, restore, spawn_saver};
 use crate::usage::{PRUNE_INTERVAL, UsagePruner, spawn_pruner};
 
@@ -187,7 +188,7 @@ async fn serve_connection(
     let result = match tls {
         None => {
             let conn = builder.serve_connection(TokioIo::new(stream), service);
-            watcher.watch(conn.into_owned()).await
+            serve_connection_with_log_slot(watcher.watch(conn.into_owned())).await
         }
         Some(acceptor) => {
             let tls_stream =
@@ -203,7 +204,7 @@ async fn serve_connection(
                     }
                 };
             let conn = builder.serve_connection(TokioIo::new(tls_stream), service);
-            watcher.watch(conn.into_owned()).await
+            serve_connection_with_log_slot(watcher.watch(conn.into_owned())).await
         }
     };
     if let Err(e) = result {

@@ -8,7 +8,8 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 /// The remote parent named by `headers`, or `None` when there is no valid `traceparent`
 /// (a malformed one is ignored: the request starts a new trace).
 pub(super) fn from_headers(headers: &HeaderMap) -> Option<SpanContext> {
-    if !headers.contains_key("traceparent") {
+    const TRACEPARENT: http::HeaderName = http::HeaderName::from_static("traceparent");
+    if !headers.contains_key(TRACEPARENT) {
         return None;
     }
     let context = TraceContextPropagator::new().extract(&Headers(headers));

@@ -6,9 +6,10 @@
 //! one fsync each. Instead, [`UsageStore::record`](super::UsageStore::record) hands its
 //! record to one background task per [`Database`](crate::Database), which inserts whatever
 //! is queued (up to [`MAX_BATCH`] records) with one statement, its own transaction (one
-//! commit, one fsync), and only then answers each caller. There is no timer: a lone record is written at once, so
-//! its latency is unchanged; batches form only from records that queued up while the
-//! previous commit was in flight.
+//! commit, one fsync), and only then answers each caller. There is no timer: a lone record
+//! waits only for one poll of the runtime's I/O driver (see `gather_ready`); batches form
+//! from records that queued up while the previous commit was in flight and from those of
+//! the tasks that were ready to run when the writer woke.
 //!
 //! Durability is unchanged: a caller's `Ok` means the transaction holding its record
 //! committed. If a batch's transaction fails, its records are written again one by one, so
@@ -196,6 +197,7 @@ impl Writer {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         let mut kept: Option<PoolConnection<Sqlite>> = None;
         while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+            gather_ready(&mut jobs, &mut batch).await;
             if self.keep && kept.is_none() {
                 // On failure the batch goes through the pool, which reports the error
                 // to each record as before.
@@ -218,6 +220,26 @@ impl Writer {
             }
         }
         tracing::debug!("usage writer stopped");
+    }
+}
+
+/// Adds to `batch` the records of the tasks that were ready to run: `yield_now` lets every
+/// task the runtime can run now (and those the I/O driver wakes) go first, so a busy
+/// gateway's requests that are about to submit their records share this commit instead
+/// of waiting for the next. Without it, how many records shared a commit depended on how
+/// long SQLite's thread happened to wait for the core: on a gateway pinned to one core,
+/// 1.3 to 2.4 records per commit in a closed loop of 16 clients. Alone, a record waits
+/// only for one poll of the I/O driver.
+async fn gather_ready(jobs: &mut mpsc::UnboundedReceiver<Job>, batch: &mut Vec<Job>) {
+    if batch.len() >= MAX_BATCH {
+        return;
+    }
+    tokio::task::yield_now().await;
+    while batch.len() < MAX_BATCH {
+        match jobs.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
     }
 }
 
@@ -380,6 +402,42 @@ mod tests {
             }
         }
         last
+    }
+
+    #[tokio::test]
+    async fn records_of_tasks_ready_when_the_writer_wakes_share_its_commit() {
+        let db = Database::open(MEMORY).await.unwrap();
+        let usage = db.usage();
+        let go = Arc::new(tokio::sync::Notify::new());
+        // Nine tasks wait for `go`, then record.
+        let rest: Vec<_> = (1..10)
+            .map(|n| {
+                let (usage, go) = (usage.clone(), Arc::clone(&go));
+                tokio::spawn(async move {
+                    go.notified().await;
+                    usage.record(&record(n)).await
+                })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        // The first record wakes the writer (queued to run), then the nine become ready:
+        // they run after the writer took the first record and before it writes.
+        let first = record(0);
+        let recording = usage.record(&first);
+        tokio::pin!(recording);
+        tokio::select! {
+            biased;
+            result = &mut recording => panic!("committed at once: {result:?}"),
+            () = std::future::ready(()) => {}
+        }
+        go.notify_waiters();
+        recording.await.unwrap();
+        for task in rest {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(usage.count().await.unwrap(), 10);
+        assert_eq!(usage.batches_written(), 1, "all ten in the first commit");
+        db.close().await;
     }
 
     #[tokio::test]
