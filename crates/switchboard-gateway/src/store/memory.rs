@@ -1,6 +1,7 @@
 //! [`MemoryStore`]: the in-process response store.
 
-use std::collections::{HashMap, VecDeque};
+mod tables;
+
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -8,6 +9,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 use switchboard_core::GatewayError;
 
+use self::tables::Tables;
 use super::{ResponseStore, StoredResponse, unreadable};
 
 /// How much the memory store may hold.
@@ -31,28 +33,10 @@ impl Default for StoreLimits {
     }
 }
 
-struct Entry {
-    record: Arc<StoredResponse>,
-    bytes: usize,
-    expires: Instant,
-}
-
-/// The maps share each response id (`Arc<str>`): one allocation per response, not one
-/// per map and per item.
-#[derive(Default)]
-struct State {
-    entries: HashMap<Arc<str>, Entry>,
-    /// Item id → response id.
-    items: HashMap<String, Arc<str>>,
-    /// Response ids, oldest first (may hold ids already removed).
-    order: VecDeque<Arc<str>>,
-    bytes: usize,
-}
-
 /// Responses in memory, bounded by [`StoreLimits`]; lost at restart.
 pub struct MemoryStore {
     limits: StoreLimits,
-    state: Mutex<State>,
+    state: Mutex<Tables>,
 }
 
 impl MemoryStore {
@@ -60,60 +44,24 @@ impl MemoryStore {
     pub fn new(limits: StoreLimits) -> Self {
         Self {
             limits,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(Tables::default()),
         }
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave the maps half-updated in a way that
+    fn state(&self) -> MutexGuard<'_, Tables> {
+        // A panic while holding the lock cannot leave the tables half-updated in a way that
         // matters more than losing the store, so a poisoned lock is simply taken over.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Number of responses held (expired ones included until they are noticed).
     pub fn len(&self) -> usize {
-        self.state().entries.len()
+        self.state().len()
     }
 
     /// True when nothing is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-impl State {
-    fn remove(&mut self, id: &str) -> Option<Entry> {
-        let entry = self.entries.remove(id)?;
-        self.bytes -= entry.bytes;
-        for item in &entry.record.item_ids {
-            if self.items.get(item).is_some_and(|owner| &**owner == id) {
-                self.items.remove(item);
-            }
-        }
-        Some(entry)
-    }
-
-    fn live(&mut self, id: &str, now: Instant) -> Option<Arc<StoredResponse>> {
-        let expired = self.entries.get(id).is_some_and(|e| e.expires <= now);
-        if expired {
-            self.remove(id);
-        }
-        self.entries.get(id).map(|e| e.record.clone())
-    }
-
-    /// Drops the oldest entries until `limits` hold with `incoming` more bytes.
-    fn make_room(&mut self, limits: &StoreLimits, incoming: usize, now: Instant) {
-        while let Some(oldest) = self.order.front() {
-            let over = self.entries.len() >= limits.max_entries
-                || self.bytes + incoming > limits.max_bytes;
-            let stale = self.entries.get(&**oldest).is_none_or(|e| e.expires <= now);
-            if !(over || stale) {
-                break;
-            }
-            if let Some(oldest) = self.order.pop_front() {
-                self.remove(&oldest);
-            }
-        }
     }
 }
 
@@ -128,23 +76,11 @@ impl ResponseStore for MemoryStore {
             )));
         }
         let now = Instant::now();
-        let mut state = self.state();
-        state.remove(&record.id);
-        state.make_room(&self.limits, bytes, now);
-        let id: Arc<str> = Arc::from(record.id.as_str());
-        for item in &record.item_ids {
-            state.items.insert(item.to_owned(), id.clone());
-        }
-        state.bytes += bytes;
-        state.order.push_back(id.clone());
-        state.entries.insert(
-            id,
-            Entry {
-                record: Arc::new(record),
-                bytes,
-                expires: now + self.limits.ttl,
-            },
-        );
+        // A TTL too long for the clock never expires (`store_ttl` may be any positive
+        // number of seconds).
+        let expires = now.checked_add(self.limits.ttl);
+        self.state()
+            .insert(record, bytes, expires, &self.limits, now);
         Ok(())
     }
 
@@ -153,19 +89,15 @@ impl ResponseStore for MemoryStore {
     }
 
     async fn delete(&self, id: &str) -> Result<bool, GatewayError> {
-        Ok(self.state().remove(id).is_some())
+        Ok(self.state().remove(id))
     }
 
     async fn find_item(&self, item_id: &str) -> Result<Option<Value>, GatewayError> {
-        let mut state = self.state();
-        let Some(owner) = state.items.get(item_id).cloned() else {
-            return Ok(None);
-        };
-        let Some(record) = state.live(&owner, Instant::now()) else {
+        let owner = self.state().owner_of(item_id, Instant::now());
+        let Some(record) = owner else {
             return Ok(None);
         };
         // Parsed outside the lock.
-        drop(state);
         let mut items = record.input_items().map_err(|e| unreadable(&e))?;
         items.extend(record.output_items().map_err(|e| unreadable(&e))?);
         Ok(items
