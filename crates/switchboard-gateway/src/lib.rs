@@ -26,6 +26,7 @@ mod failover;
 mod frames;
 mod gateway;
 mod handlers;
+mod json_text;
 pub mod limits;
 pub mod metrics;
 mod passthrough;

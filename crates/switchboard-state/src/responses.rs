@@ -7,6 +7,8 @@
 //!
 //! [`find_item`]: ResponseStore::find_item
 
+use std::sync::Arc;
+
 use serde_json::Value;
 use serde_json::value::RawValue;
 use sqlx::{Row as _, SqliteConnection};
@@ -22,10 +24,13 @@ pub struct StoredResponse {
     pub id: String,
     /// The response this one continued, if any.
     pub previous_response_id: Option<String>,
-    /// The `Response` object as sent to the client.
-    pub response: Box<RawValue>,
-    /// The request's own input items (not the expanded history), as a JSON array.
-    pub input_items: Box<RawValue>,
+    /// The `Response` object as sent to the client: its JSON text, shared (the gateway
+    /// sends the same text to the client and `GET` answers it without a copy). Valid JSON:
+    /// whoever builds a record writes it with a JSON encoder, and [`ResponseStore::get`]
+    /// checks what it reads.
+    pub response: Arc<str>,
+    /// The request's own input items (not the expanded history): the JSON text of an array.
+    pub input_items: Box<str>,
     /// The ids of its input items, then of its output items: what [`ResponseStore::find_item`]
     /// finds it by.
     pub item_ids: Vec<String>,
@@ -38,7 +43,7 @@ pub struct StoredResponse {
 impl StoredResponse {
     /// The request's own input items.
     pub fn input_items(&self) -> Result<Vec<Value>, StateError> {
-        Ok(serde_json::from_str(self.input_items.get())?)
+        Ok(serde_json::from_str(&self.input_items)?)
     }
 
     /// The response's output items (its `output` array).
@@ -48,14 +53,14 @@ impl StoredResponse {
             #[serde(default)]
             output: Vec<Value>,
         }
-        let parsed: Output = serde_json::from_str(self.response.get())?;
+        let parsed: Output = serde_json::from_str(&self.response)?;
         Ok(parsed.output)
     }
 
     /// Its size in bytes, roughly what it holds in memory (its JSON text and ids).
     pub fn size(&self) -> usize {
-        self.response.get().len()
-            + self.input_items.get().len()
+        self.response.len()
+            + self.input_items.len()
             + self.id.len()
             + self.item_ids.iter().map(String::len).sum::<usize>()
     }
@@ -85,8 +90,8 @@ impl ResponseStore {
             )
             .bind(&record.id)
             .bind(&record.previous_response_id)
-            .bind(record.response.get())
-            .bind(record.input_items.get())
+            .bind(&*record.response)
+            .bind(&*record.input_items)
             .bind(record.expires_at)
             .bind(record.created_at)
             .execute(&mut *tx)
@@ -136,8 +141,8 @@ impl ResponseStore {
         Ok(Some(StoredResponse {
             id: row.try_get("id")?,
             previous_response_id: row.try_get("previous_response_id")?,
-            response: RawValue::from_string(response)?,
-            input_items: RawValue::from_string(input_items)?,
+            response: checked_json(response)?.into(),
+            input_items: checked_json(input_items)?.into_boxed_str(),
             item_ids,
             expires_at: row.try_get("expires_at")?,
             created_at: row.try_get("created_at")?,
@@ -236,4 +241,10 @@ async fn item_ids_in(conn: &mut SqliteConnection, id: &str) -> Result<Vec<String
     .fetch_all(&mut *conn)
     .await?;
     Ok(ids)
+}
+
+/// `text` if it is JSON (what a record holds must be: the gateway sends it as it is).
+fn checked_json(text: String) -> Result<String, StateError> {
+    serde_json::from_str::<&RawValue>(&text)?;
+    Ok(text)
 }

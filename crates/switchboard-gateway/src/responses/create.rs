@@ -1,5 +1,7 @@
 //! `POST /v1/responses`.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use switchboard_core::chat::ChatResponse;
@@ -18,6 +20,7 @@ use crate::body::ResponseBody;
 use crate::call::{Call, read_body};
 use crate::encoder::serve_stream;
 use crate::failover::{Target, attempt_by_serve};
+use crate::json_text;
 use crate::policy::{self, Api};
 use crate::usage::fill;
 use crate::{Gateway, failover, respond};
@@ -125,18 +128,14 @@ async fn translated(
     // folded: one JSON body to read instead of a frame per token (see `fold_answer`).
     let answer = call.within_total(adapter.chat(&call.cx, chat)).await?;
     let response = fold_answer(&answer, stream, log);
-    let json = serde_json::value::to_raw_value(&response)
+    let json: Arc<str> = json_text::encode(&response)
         .map_err(|e| GatewayError::internal(format!("could not encode the response: {e}")))?;
-    let text = match target {
-        // The store keeps the JSON as it is; the client gets a copy of its text.
-        Some(target) => {
-            let text = json.get().to_owned();
-            target.save(&response, json).await;
-            text
-        }
-        None => Box::<str>::from(json).into_string(),
-    };
-    Ok(respond::json(StatusCode::OK, text))
+    // The store keeps the JSON text as it is; the client is sent the same allocation.
+    let body = json_text::shared_body(json.clone());
+    if let Some(target) = target {
+        target.save(&response, json).await;
+    }
+    Ok(respond::json(StatusCode::OK, body))
 }
 
 /// Runs a whole chat answer through the state machine as the chunks a streaming upstream

@@ -31,10 +31,9 @@ pub(crate) async fn get(
         .get(id)
         .await?
         .ok_or_else(|| not_found(id))?;
-    let text = record.response.get().as_bytes();
     Ok(respond::json(
         StatusCode::OK,
-        bytes::Bytes::copy_from_slice(text),
+        crate::json_text::shared_body(record.response.clone()),
     ))
 }
 

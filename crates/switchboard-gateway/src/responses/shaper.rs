@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::BytesMut;
-use serde_json::value::RawValue;
 use switchboard_core::GatewayError;
 use switchboard_core::chat::ChatChunk;
 use switchboard_core::responses::{
@@ -27,7 +26,7 @@ pub(super) struct StoreTarget {
 impl StoreTarget {
     /// Stores the finished `response`, whose JSON is `json`. A failed write is logged,
     /// not fatal to the client's answer (which is already on its way).
-    pub(super) async fn save(self, response: &ResponseObject, json: Box<RawValue>) {
+    pub(super) async fn save(self, response: &ResponseObject, json: Arc<str>) {
         let record = stored_response(response, json, self.previous_response_id, self.input);
         if let Err(e) = self.store.put(record).await {
             tracing::warn!(response_id = %response.id, error = %e, "could not store the response");
@@ -55,13 +54,13 @@ impl ResponsesShaper {
             return write(events, out);
         };
         let response = self.stream.response();
-        match serde_json::value::to_raw_value(response) {
+        match crate::json_text::encode::<_, Arc<str>>(response) {
             Ok(json) => {
                 for event in events {
                     // Only the terminal event carries the final response (a stream that
                     // never started would also have `created` here, with no output).
                     if is_terminal(&event) {
-                        event.write_sse_with_response(json.get(), out);
+                        event.write_sse_with_response(&json, out);
                     } else {
                         event.write_sse(out);
                     }
@@ -158,7 +157,7 @@ mod tests {
             store: store.clone(),
             previous_response_id: None,
             input: StoredInput {
-                json: serde_json::value::to_raw_value(&json!([])).expect("JSON"),
+                json: "[]".into(),
                 ids: Vec::new(),
             },
         };
@@ -212,7 +211,7 @@ mod tests {
             .await
             .expect("the store answers")
             .expect("the response was stored");
-        let stored: Value = serde_json::from_str(stored.response.get()).expect("JSON");
+        let stored: Value = serde_json::from_str(&stored.response).expect("JSON");
         assert_eq!(stored, data["response"]);
     }
 

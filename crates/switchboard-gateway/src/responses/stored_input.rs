@@ -55,7 +55,7 @@ pub(super) fn stored_input(
             .filter_map(|item| stored_item(item, references, &mut ids))
             .collect(),
     };
-    let json = serde_json::value::to_raw_value(&stored).map_err(|e| {
+    let json = crate::json_text::encode(&stored).map_err(|e| {
         GatewayError::internal(format!("could not encode the input to store it: {e}"))
     })?;
     Ok(StoredInput { json, ids })

@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use serde_json::value::RawValue;
 use switchboard_core::GatewayError;
 use switchboard_core::responses::Response as ResponseObject;
 
@@ -31,8 +30,8 @@ pub use switchboard_state::StoredResponse;
 /// with an id, and those ids in order.
 #[derive(Debug)]
 pub struct StoredInput {
-    /// The items' JSON array.
-    pub json: Box<RawValue>,
+    /// The JSON text of the items' array.
+    pub json: Box<str>,
     /// The items' ids, in order.
     pub ids: Vec<String>,
 }
@@ -42,7 +41,7 @@ pub struct StoredInput {
 /// input and output items.
 pub fn stored_response(
     response: &ResponseObject,
-    response_json: Box<RawValue>,
+    response_json: Arc<str>,
     previous_response_id: Option<String>,
     input: StoredInput,
 ) -> StoredResponse {

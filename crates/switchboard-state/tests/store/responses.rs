@@ -1,6 +1,5 @@
 //! Stored responses: put replaces, items are found, expiry hides and deletes.
 
-use serde_json::value::RawValue;
 use switchboard_state::StoredResponse;
 
 use crate::support::memory_db;
@@ -19,12 +18,8 @@ fn record(id: &str, item_ids: &[&str], created_at: i64, expires_at: Option<i64>)
     StoredResponse {
         id: id.to_owned(),
         previous_response_id: None,
-        response: RawValue::from_string(format!(
-            r#"{{"id":"{id}","output":[{}]}}"#,
-            outputs.join(",")
-        ))
-        .unwrap(),
-        input_items: RawValue::from_string(format!("[{}]", inputs.join(","))).unwrap(),
+        response: format!(r#"{{"id":"{id}","output":[{}]}}"#, outputs.join(",")).into(),
+        input_items: format!("[{}]", inputs.join(",")).into(),
         item_ids: item_ids.iter().map(|s| s.to_string()).collect(),
         expires_at,
         created_at,
@@ -40,8 +35,8 @@ async fn put_get_replace_delete() {
     store.put(&first).await.unwrap();
     let got = store.get("resp_1", 0).await.unwrap().unwrap();
     // The text comes back byte for byte.
-    assert_eq!(got.response.get(), first.response.get());
-    assert_eq!(got.input_items.get(), first.input_items.get());
+    assert_eq!(got.response, first.response);
+    assert_eq!(got.input_items, first.input_items);
     assert_eq!(got.previous_response_id.as_deref(), Some("resp_0"));
     assert_eq!(got.item_ids, vec!["in_1", "msg_1"]);
 

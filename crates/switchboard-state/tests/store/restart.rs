@@ -1,6 +1,5 @@
 //! Nothing is lost across a restart: write, drop the database, reopen, read.
 
-use serde_json::value::RawValue;
 use switchboard_state::{Database, NewKey, StoredResponse, UsageFilter};
 
 use crate::support::{file_db, usage};
@@ -9,11 +8,8 @@ fn response(id: &str) -> StoredResponse {
     StoredResponse {
         id: id.to_owned(),
         previous_response_id: None,
-        response: RawValue::from_string(format!(
-            r#"{{"id":"{id}","output":[{{"id":"msg_1","type":"message"}}]}}"#
-        ))
-        .unwrap(),
-        input_items: RawValue::from_string(r#"[{"id":"in_1","type":"message"}]"#.into()).unwrap(),
+        response: format!(r#"{{"id":"{id}","output":[{{"id":"msg_1","type":"message"}}]}}"#).into(),
+        input_items: r#"[{"id":"in_1","type":"message"}]"#.into(),
         item_ids: vec!["in_1".into(), "msg_1".into()],
         expires_at: None,
         created_at: 1,
@@ -44,7 +40,7 @@ async fn responses_keys_and_usage_survive_a_restart() {
 
     let db = Database::open(&path).await.unwrap();
     let stored = db.responses().get("resp_1", 0).await.unwrap().unwrap();
-    assert_eq!(stored.response.get(), response("resp_1").response.get());
+    assert_eq!(stored.response, response("resp_1").response);
     assert_eq!(stored.item_ids, vec!["in_1", "msg_1"]);
     let item = db.responses().find_item("msg_1", 0).await.unwrap().unwrap();
     assert_eq!(item["type"], "message");

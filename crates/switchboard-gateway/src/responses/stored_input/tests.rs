@@ -88,7 +88,7 @@ fn the_stored_input_is_what_it_was() {
     for input in inputs {
         let input: Input = serde_json::from_value(input).unwrap();
         let stored = stored_input(input.clone(), &references).unwrap();
-        let got: Value = serde_json::from_str(stored.json.get()).unwrap();
+        let got: Value = serde_json::from_str(&stored.json).unwrap();
         let ids: Vec<&str> = got
             .as_array()
             .unwrap()
