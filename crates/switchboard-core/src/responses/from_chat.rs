@@ -35,7 +35,9 @@ pub fn response_from_chat(
 pub fn fold_chat(stream: ResponseStream, chat: &ChatResponse, completed_at: i64) -> Response {
     // Only the response is wanted: no events are built.
     let mut stream = stream.quiet();
-    for chunk in chunks_from_chat(chat) {
+    // The state machine reads only a chunk's choices and usage: the chunks carry no copy
+    // of the answer's id, model and the like.
+    for chunk in chunks_with(chat, ChatChunk::default()) {
         stream.push(&chunk);
     }
     stream.finish(completed_at);
@@ -55,6 +57,11 @@ pub fn chunks_from_chat(chat: &ChatResponse) -> Vec<ChatChunk> {
         service_tier: chat.service_tier.clone(),
         ..ChatChunk::default()
     };
+    chunks_with(chat, base)
+}
+
+/// The chunks of [`chunks_from_chat`], each made from `base` (its id, model ...).
+fn chunks_with(chat: &ChatResponse, base: ChatChunk) -> Vec<ChatChunk> {
     let mut chunks = Vec::with_capacity(3);
     let choice = chat
         .choices
