@@ -8,8 +8,9 @@
 //! is queued (up to [`MAX_BATCH`] records) with one statement, its own transaction (one
 //! commit, one fsync), and only then answers each caller. There is no timer: a lone record
 //! waits only for one poll of the runtime's I/O driver (see `gather_ready`); batches form
-//! from records that queued up while the previous commit was in flight and from those of
-//! the tasks that were ready to run when the writer woke.
+//! from records that queued up while the previous commit was in flight, from those of the
+//! tasks that were ready to run when the writer woke, and from those that keep coming
+//! while it lets the runtime run (a few rounds at most).
 //!
 //! Durability is unchanged: a caller's `Ok` means the transaction holding its record
 //! committed. If a batch's transaction fails, its records are written again one by one, so
@@ -223,22 +224,38 @@ impl Writer {
     }
 }
 
+/// How many times [`gather_ready`] lets the ready tasks run, at most, before a batch is
+/// written.
+const GATHER_ROUNDS: usize = 8;
+
 /// Adds to `batch` the records of the tasks that were ready to run: `yield_now` lets every
 /// task the runtime can run now (and those the I/O driver wakes) go first, so a busy
 /// gateway's requests that are about to submit their records share this commit instead
-/// of waiting for the next. Without it, how many records shared a commit depended on how
-/// long SQLite's thread happened to wait for the core: on a gateway pinned to one core,
-/// 1.3 to 2.4 records per commit in a closed loop of 16 clients. Alone, a record waits
-/// only for one poll of the I/O driver.
+/// of waiting for the next. It yields again for as long as the last round brought new
+/// records (at most [`GATHER_ROUNDS`] times), so a busy gateway's commits carry what its
+/// requests finish meanwhile. Alone, a record waits only for one poll of the I/O driver.
+///
+/// Measured on a gateway pinned to one core, closed loops of 16 clients: without any
+/// yield, 1.3 to 2.4 records per commit; with one yield, about 5 (translated Responses),
+/// and yielding again while records come, CPU per request fell by a fifth (translated
+/// Responses 68.6 → 56.1 µs, pass-through chat 37.3 → 29.2 µs, medians of five A/B
+/// rounds): the commit, its WAL frames and its `fsync` are shared by more requests. At
+/// 500 requests/s a round brings nothing, so latency there did not change.
 async fn gather_ready(jobs: &mut mpsc::UnboundedReceiver<Job>, batch: &mut Vec<Job>) {
-    if batch.len() >= MAX_BATCH {
-        return;
-    }
-    tokio::task::yield_now().await;
-    while batch.len() < MAX_BATCH {
-        match jobs.try_recv() {
-            Ok(job) => batch.push(job),
-            Err(_) => break,
+    for _ in 0..GATHER_ROUNDS {
+        if batch.len() >= MAX_BATCH {
+            return;
+        }
+        let before = batch.len();
+        tokio::task::yield_now().await;
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if batch.len() == before {
+            return;
         }
     }
 }
@@ -438,6 +455,68 @@ mod tests {
         assert_eq!(usage.count().await.unwrap(), 10);
         assert_eq!(usage.batches_written(), 1, "all ten in the first commit");
         db.close().await;
+    }
+
+    /// A job for `record(n)` whose answer nobody waits for.
+    fn job(n: i64) -> Job {
+        Job {
+            record: record(n),
+            done: oneshot::channel().0,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_writer_gathers_while_records_keep_coming_and_stops_when_they_do_not() {
+        let (queue, mut jobs) = mpsc::unbounded_channel();
+        // A task that queues one record per turn of the runtime, five times.
+        let producer = tokio::spawn(async move {
+            for n in 1..=5 {
+                queue.send(job(n)).ok();
+                tokio::task::yield_now().await;
+            }
+            // Then it keeps the queue open and queues nothing for a while.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            drop(queue);
+        });
+        let mut batch = vec![job(0)];
+        let gathered = tokio::time::timeout(
+            Duration::from_millis(100),
+            gather_ready(&mut jobs, &mut batch),
+        )
+        .await;
+        assert!(
+            gathered.is_ok(),
+            "a round that brings nothing ends the gathering"
+        );
+        assert_eq!(
+            batch.len(),
+            6,
+            "one more record in each round, all gathered"
+        );
+        producer.await.unwrap();
+
+        // Records that never stop coming are gathered for GATHER_ROUNDS rounds only.
+        let (queue, mut jobs) = mpsc::unbounded_channel();
+        let producer = tokio::spawn(async move {
+            for n in 1..=100 {
+                queue.send(job(n)).ok();
+                tokio::task::yield_now().await;
+            }
+        });
+        let mut batch = vec![job(0)];
+        gather_ready(&mut jobs, &mut batch).await;
+        assert!(
+            batch.len() <= 1 + 2 * GATHER_ROUNDS,
+            "{} gathered",
+            batch.len()
+        );
+        producer.await.unwrap();
+
+        // Alone, a record waits for one round only.
+        let (_queue, mut jobs) = mpsc::unbounded_channel::<Job>();
+        let mut batch = vec![job(0)];
+        gather_ready(&mut jobs, &mut batch).await;
+        assert_eq!(batch.len(), 1);
     }
 
     #[tokio::test]
