@@ -93,7 +93,7 @@ impl Tables {
         now: Instant,
     ) {
         let hash = self.hash(&record.id);
-        self.remove(&record.id);
+        self.remove_hashed(hash, &record.id);
         self.make_room(limits, bytes, now);
         let record = Arc::new(record);
         for id in &record.item_ids {
@@ -135,7 +135,11 @@ impl Tables {
 
     /// Removes the response with this id; true if there was one.
     pub(super) fn remove(&mut self, id: &str) -> bool {
-        let hash = self.hash(id);
+        self.remove_hashed(self.hash(id), id)
+    }
+
+    /// [`remove`](Self::remove) with the id's hash worked out already.
+    fn remove_hashed(&mut self, hash: u64, id: &str) -> bool {
         match self
             .entries
             .find_entry(hash, |entry| entry.hash == hash && entry.record.id == id)
