@@ -115,3 +115,26 @@ async fn expired_responses_are_hidden_then_deleted() {
     assert_eq!(store.expire(i64::MAX).await.unwrap(), 1);
     assert!(store.get("resp_kept", i64::MAX).await.unwrap().is_some());
 }
+
+#[tokio::test]
+async fn a_row_whose_text_is_not_json_is_an_error_not_a_record() {
+    let db = memory_db().await;
+    let store = db.responses();
+    store
+        .put(&record("resp_1", &["in_1", "msg_1"], 10, None))
+        .await
+        .unwrap();
+    // The gateway sends a stored response's text as it is: what is read back is checked.
+    for cut in [
+        r#"UPDATE responses SET response = '{"cut": ' WHERE id = 'resp_1'"#,
+        r#"UPDATE responses SET input_items = '[{"cut": ' WHERE id = 'resp_1'"#,
+    ] {
+        sqlx::query(cut).execute(db.pool()).await.unwrap();
+        assert!(store.get("resp_1", 0).await.is_err(), "{cut}");
+        store
+            .put(&record("resp_1", &["in_1", "msg_1"], 10, None))
+            .await
+            .unwrap();
+        assert!(store.get("resp_1", 0).await.unwrap().is_some());
+    }
+}
